@@ -1,0 +1,152 @@
+// swift-tools-version:6.1
+// FogFabric: a secure MQTT messaging fabric for edge computing.
+// Module layout (see docs/ARCHITECTURE.md):
+//   CMosquitto, CMosquittoBroker  C fences around libmosquitto and the broker plugin headers
+//   FogCore                       identities, keys, envelopes, codecs: no I/O, no MQTT
+//   FogMQTT                       MQTT v5 client over libmosquitto; the only importer of CMosquitto
+//   ComSatPlugin                  the Mosquitto plugin, shipped as the dynamic product "comsat"
+//   FogController, FogAgent       controller and agent (agent includes the link half)
+//   FogTestSupport                real brokers and child processes for tests and benchmarks
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "FogFabric",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "comsat", type: .dynamic, targets: ["ComSatPlugin"]),
+        .library(name: "FogCore", targets: ["FogCore"]),
+        .library(name: "FogMQTT", targets: ["FogMQTT"]),
+        .executable(name: "fog-controller", targets: ["fog-controller"]),
+        .executable(name: "fog-agent", targets: ["fog-agent"]),
+        .executable(name: "fog-link", targets: ["fog-link"]),
+        .executable(name: "fogctl", targets: ["fogctl"]),
+        .executable(name: "fog-bench", targets: ["fog-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C fences
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .target(
+            name: "CMosquittoBroker",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
+
+        // MARK: Libraries
+        .target(
+            name: "FogCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FogMQTT",
+            dependencies: [
+                "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ComSatPlugin",
+            dependencies: ["CMosquittoBroker", "FogCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FogController",
+            dependencies: [
+                "FogCore", "FogMQTT",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FogAgent",
+            dependencies: [
+                "FogCore", "FogMQTT",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FogTestSupport",
+            dependencies: [
+                "FogCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        .target(
+            name: "FogBench",
+            dependencies: [
+                "FogCore", "FogMQTT", "FogTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Executables (thin: parse arguments, call a library)
+        .executableTarget(
+            name: "fog-controller",
+            dependencies: ["FogController", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "fog-agent",
+            dependencies: ["FogAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "fog-link",
+            dependencies: ["FogAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "fogctl",
+            dependencies: ["FogController", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+
+        .executableTarget(
+            name: "fog-bench",
+            dependencies: ["FogBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "FogCoreTests",
+            dependencies: ["FogCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FogMQTTTests",
+            dependencies: ["FogMQTT", "FogTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ComSatPluginTests",
+            dependencies: ["ComSatPlugin", "FogCore", "FogMQTT", "FogTestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)
