@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // MARK: C fences
@@ -72,7 +73,9 @@ let package = Package(
             name: "FogController",
             dependencies: [
                 "FogCore", "FogMQTT",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
@@ -81,6 +84,7 @@ let package = Package(
             dependencies: [
                 "FogCore", "FogMQTT",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
@@ -140,12 +144,24 @@ let package = Package(
         ),
         .testTarget(
             name: "FogMQTTTests",
-            dependencies: ["FogMQTT", "FogTestSupport"],
+            dependencies: ["FogMQTT", "FogTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ComSatPluginTests",
-            dependencies: ["ComSatPlugin", "FogCore", "FogMQTT", "FogTestSupport"],
+            dependencies: [
+                "ComSatPlugin", "FogCore", "FogMQTT", "FogTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FogControllerTests",
+            dependencies: ["FogController", "FogCore", "FogMQTT", "FogTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FogAgentTests",
+            dependencies: ["FogAgent", "FogCore", "FogTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,0 +1,11 @@
+import Foundation
+
+/// Products built alongside this executable.
+enum BuiltProducts {
+    /// `libcomsat.so` in the directory of the running `fog-bench` (`swift build` puts every
+    /// product of a configuration in one directory).
+    static var comsatPlugin: String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("libcomsat.so").path
+    }
+}

@@ -1,0 +1,157 @@
+import FogController
+import FogCore
+import FogMQTT
+import FogTestSupport
+import Foundation
+import GRDB
+import Logging
+import Testing
+
+/// A controller home and database with one ComSat enrolled through `ComSatEnrolment`, and
+/// a real Mosquitto started from the enrolment's bundle with the built `libcomsat.so`.
+///
+/// The broker configuration is made exactly as the plugin's own tests make it
+/// (`Tests/ComSatPluginTests/ComSatTestBroker.swift`): the production `comsat.conf`
+/// template, persistence on, anonymous off, the plugin and its options — here the options
+/// come from the bundle instead of a hand-made identity.
+final class ComSatFixture {
+    let directory: TemporaryDirectory
+    let home: ControllerHome
+    let database: ControllerDatabase
+    let bundle: ComSatBundle
+    let broker: MosquittoBroker
+    let tls: TLSFiles?
+    private(set) var comsat: ComSatRecord
+    var pluginDirectory: String { directory.path + "/plugin" }
+    var grantStorePath: String { pluginDirectory + "/grants.journal" }
+    var identityKeyPath: String { pluginDirectory + "/identity.key" }
+
+    static let logger = ControllerFixtures.logger
+
+    private init(
+        directory: TemporaryDirectory, home: ControllerHome, database: ControllerDatabase, bundle: ComSatBundle,
+        broker: MosquittoBroker, tls: TLSFiles?, comsat: ComSatRecord
+    ) {
+        self.directory = directory
+        self.home = home
+        self.database = database
+        self.bundle = bundle
+        self.broker = broker
+        self.tls = tls
+        self.comsat = comsat
+    }
+
+    /// Enrols, starts the broker, pins the ComSat's key and runs `body`; stops the broker
+    /// and deletes every file afterwards, whether `body` returned or threw.
+    static func run(tls: Bool = false, _ body: (ComSatFixture) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory(prefix: "controller-comsat")
+        defer { directory.remove() }
+        let (home, _) = try ControllerHome.initialize(at: directory.path + "/home")
+        let database = try ControllerDatabase.open(path: home.databasePath, logger: logger)
+        let tlsFiles = tls ? try TestCertificateAuthority().writeServerFiles(to: directory.path) : nil
+        try FileManager.default.createDirectory(atPath: directory.path + "/plugin", withIntermediateDirectories: false)
+        // The real port is known only once the harness started the broker; the row's URL is
+        // corrected below, as an operator would enrol with the ComSat's public address.
+        let enrolment = ComSatEnrolment(
+            name: "comsat-test", url: tls ? "mqtts://127.0.0.1:8883" : "mqtt://127.0.0.1:1883", caFile: tlsFiles?.caFile,
+            grantStorePath: directory.path + "/plugin/grants.journal",
+            identityKeyPath: directory.path + "/plugin/identity.key")
+        let (record, bundle) = try await enrolment.enrol(home: home, store: database, logger: logger)
+        let configuration = BrokerConfiguration(
+            template: "comsat.conf", tls: tlsFiles, persistence: true, plugin: TestPaths.builtProduct("libcomsat.so"),
+            pluginOptions: bundle.pluginOptions, allowAnonymous: false)
+        try await withMosquitto(configuration) { broker in
+            var comsat = record
+            comsat.url = "\(tls ? "mqtts" : "mqtt")://127.0.0.1:\(broker.port)"
+            try await database.writer.write { [comsat] db in try comsat.update(db) }
+            let keyText = try String(contentsOfFile: directory.path + "/plugin/identity.key.pub", encoding: .utf8)
+            let key = try SigningPublicKey(text: keyText.trimmingCharacters(in: .whitespacesAndNewlines))
+            try await database.pinResponseKey(key, comsatID: comsat.id)
+            let pinned = try #require(try await database.comsat(id: comsat.id))
+            let fixture = ComSatFixture(
+                directory: directory, home: home, database: database, bundle: bundle, broker: broker, tls: tlsFiles,
+                comsat: pinned)
+            try await body(fixture)
+        }
+    }
+
+    func session(
+        configuration: ComSatSessionConfiguration = ComSatSessionConfiguration(
+            responseTimeout: .seconds(10),
+            reconnect: MQTTReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))),
+        onReconnect: (@Sendable (ComSatSession) async -> Void)? = nil
+    ) throws -> ComSatSession {
+        try ComSatSession(comsat: comsat, home: home, configuration: configuration, logger: Self.logger, onReconnect: onReconnect)
+    }
+
+    /// Runs `body` with a connected session and closes it afterwards.
+    @discardableResult
+    func withSession<T>(
+        onReconnect: (@Sendable (ComSatSession) async -> Void)? = nil, _ body: (ComSatSession) async throws -> T
+    ) async throws -> T {
+        let session = try session(onReconnect: onReconnect)
+        do {
+            try await session.connect()
+            let result = try await body(session)
+            await session.close()
+            return result
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+
+    /// An agent homed on this ComSat, stored, with the secret it would hold.
+    func addAgent() async throws -> (AgentRecord, Secret) {
+        let (agent, secret) = ControllerFixtures.agent(home: comsat.id)
+        try await database.insertAgent(agent)
+        return (agent, secret)
+    }
+
+    /// A link between two agents on this ComSat whose halves both reported their hashes.
+    func addLink(between a: AgentRecord, and b: AgentRecord) async throws -> (LinkRecord, [LinkHalfRecord], [Secret]) {
+        let (link, halves, secrets) = ControllerFixtures.link(comsatID: comsat.id, a: a.id, b: b.id)
+        try await database.insertLink(link, halves: halves)
+        var reported: [LinkHalfRecord] = []
+        for (half, secret) in zip(halves, secrets) {
+            reported.append(try await database.reportSecretHash(secret.hash, linkID: link.id, side: half.side))
+        }
+        return (link, reported, secrets)
+    }
+
+    private func clientConfiguration(clientID: String, username: String, password: String) -> MQTTConfiguration {
+        MQTTConfiguration(
+            host: broker.host, port: broker.port, clientID: clientID, username: username, password: password,
+            tls: tls.map { MQTTTLSConfiguration(caFile: $0.caFile) }, connectTimeout: .seconds(5),
+            operationTimeout: .seconds(5))
+    }
+
+    /// Connects with these credentials; nil when the broker accepted, else the error code.
+    func connectionResult(clientID: String, username: String, password: String) async -> MQTTError.Code? {
+        let client = MQTTClient(
+            configuration: clientConfiguration(clientID: clientID, username: username, password: password),
+            logger: Self.logger)
+        do {
+            try await client.connect()
+            await client.disconnect()
+            return nil
+        } catch {
+            await client.disconnect()
+            return error.code
+        }
+    }
+
+    func stats(_ session: ComSatSession) async throws -> ComSatStats {
+        guard case .stats(let stats) = try await session.send(.stats).body else {
+            throw ControllerError(.responseInvalid, "stats answered without stats")
+        }
+        return stats
+    }
+
+    func digest(_ session: ComSatSession) async throws -> GrantSetDigest {
+        guard case .digest(let digest) = try await session.send(.digest).body else {
+            throw ControllerError(.responseInvalid, "digest answered without a digest")
+        }
+        return digest
+    }
+}

@@ -1,0 +1,55 @@
+import FogController
+import FogCore
+import Foundation
+import Logging
+
+/// Rows for store tests, built the way the controller builds them.
+enum ControllerFixtures {
+    static let logger = Logger(label: "fogfabric.test.controller") { _ in SwiftLogNoOpLogHandler() }
+
+    static func comsat(name: String = "cs-\(OpaqueID())", key: SigningPublicKey? = nil) -> ComSatRecord {
+        ComSatRecord(
+            name: name, url: "mqtt://127.0.0.1:1883", caFile: nil, responseKey: key, controllerUsername: "controller",
+            controllerClientID: "controller-test")
+    }
+
+    static func agent(name: String = "agent-\(OpaqueID())", home: OpaqueID) -> (AgentRecord, Secret) {
+        let secret = Secret()
+        let id = OpaqueID()
+        return (
+            AgentRecord(
+                id: id, name: name, signingKey: SigningKey().publicKey, agreementKey: AgreementKey().publicKey,
+                secretHash: secret.hash, clientID: "a-\(id)", homeComSatID: home),
+            secret
+        )
+    }
+
+    /// A link between two agents with both halves' secrets (as the halves would hold them).
+    static func link(comsatID: OpaqueID, a: OpaqueID, b: OpaqueID) -> (LinkRecord, [LinkHalfRecord], [Secret]) {
+        let link = LinkRecord(comsatID: comsatID)
+        let ab = OpaqueID()
+        let ba = OpaqueID()
+        let halves = [
+            LinkHalfRecord(linkID: link.id, side: .a, agentID: a, publishTopicID: ab, subscribeTopicID: ba),
+            LinkHalfRecord(linkID: link.id, side: .b, agentID: b, publishTopicID: ba, subscribeTopicID: ab),
+        ]
+        return (link, halves, [Secret(), Secret()])
+    }
+}
+
+/// True when `needle` occurs in `haystack`.
+func containsBytes(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, needle.count <= haystack.count else { return false }
+    var index = 0
+    while index <= haystack.count - needle.count {
+        if haystack[index] == needle[0], haystack[index..<(index + needle.count)].elementsEqual(needle) {
+            return true
+        }
+        index += 1
+    }
+    return false
+}
+
+func fileBytes(_ path: String) -> [UInt8] {
+    (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
+}
