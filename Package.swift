@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: C fences
@@ -74,6 +77,9 @@ let package = Package(
             dependencies: [
                 "FogCore", "FogMQTT",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -139,7 +145,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "FogCoreTests",
-            dependencies: ["FogCore"],
+            dependencies: ["FogCore", "FogTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -156,7 +162,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FogControllerTests",
-            dependencies: ["FogController", "FogCore", "FogMQTT", "FogTestSupport"],
+            dependencies: [
+                "FogController", "FogAgent", "FogCore", "FogMQTT", "FogTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

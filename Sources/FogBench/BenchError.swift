@@ -11,8 +11,6 @@ public struct BenchError: Error, Sendable, CustomStringConvertible {
         public static let controlRejected = Code("controlRejected")
         /// The broker did not answer a control command in time.
         public static let controlTimeout = Code("controlTimeout")
-        /// Traffic did not behave as a healthy QoS 1 run must (refused publishes, lost connections).
-        public static let trafficFailed = Code("trafficFailed")
         public static let systemCall = Code("systemCall")
         public static let invalidArgument = Code("invalidArgument")
     }

@@ -12,8 +12,14 @@ public struct DataPathReport: Sendable {
     let bare: DataPathRun
     let comsat: DataPathRun?
 
+    /// One-minute load average before and after the scenario.
+    let load: (before: Double?, after: Double?)
+
     /// - Precondition: `bareRounds` is not empty (the scenario always measures bare).
-    init(configuration: DataPathConfiguration, bareRounds: [DataPathRun], comsatRounds: [DataPathRun]) {
+    init(
+        configuration: DataPathConfiguration, bareRounds: [DataPathRun], comsatRounds: [DataPathRun],
+        load: (before: Double?, after: Double?)
+    ) {
         guard let bare = DataPathRun.pooled(bareRounds) else {
             preconditionFailure("a data-path report needs at least one bare run")
         }
@@ -22,6 +28,7 @@ public struct DataPathReport: Sendable {
         self.comsatRounds = comsatRounds
         self.bare = bare
         comsat = DataPathRun.pooled(comsatRounds)
+        self.load = load
     }
 
     /// Plugin throughput over bare throughput in each round.
@@ -85,6 +92,7 @@ public struct DataPathReport: Sendable {
             text += "throughput ratio comsat/bare \(format(throughputRatio, 3)) (goal >= \(format(Self.throughputGoal, 2))): "
                 + (throughputRatio >= Self.throughputGoal ? "met" : "NOT met") + "\n"
         }
+        text += "machine load (1 min) before/after: \(load.before.map { format($0, 2) } ?? "?")/\(load.after.map { format($0, 2) } ?? "?")\n"
         if !trafficClean {
             text += "WARNING: messages were lost, duplicated or refused, or connections dropped; see RESULT\n"
         }
@@ -117,6 +125,8 @@ public struct DataPathReport: Sendable {
             fields.append(("goal_met", .bool((throughputRatio ?? 0) >= Self.throughputGoal)))
         }
         fields.append(("traffic_clean", .bool(trafficClean)))
+        fields.append(("load_1m_before", .number(load.before, 2)))
+        fields.append(("load_1m_after", .number(load.after, 2)))
         return "RESULT " + ResultJSON.object(fields).description
     }
 

@@ -33,6 +33,7 @@ public struct DataPathScenario: Sendable {
                 "\(configuration.pairs) pairs need about \(needed) file descriptors; the limit is \(descriptors)"
             )
         }
+        let loadBefore = MachineLoad.oneMinute()
         var bare: [DataPathRun] = []
         var comsat: [DataPathRun] = []
         var openLoopRate = configuration.latencyRate
@@ -56,7 +57,9 @@ public struct DataPathScenario: Sendable {
                 }
             }
         }
-        return DataPathReport(configuration: configuration, bareRounds: bare, comsatRounds: comsat)
+        return DataPathReport(
+            configuration: configuration, bareRounds: bare, comsatRounds: comsat,
+            load: (loadBefore, MachineLoad.oneMinute()))
     }
 
     private func measure(

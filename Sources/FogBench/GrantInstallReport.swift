@@ -9,10 +9,17 @@ public struct GrantInstallReport: Sendable {
     let comsat: GrantInstallRun?
     let dynsec: GrantInstallRun?
 
-    init(configuration: GrantInstallConfiguration, comsat: GrantInstallRun?, dynsec: GrantInstallRun?) {
+    /// One-minute load average before and after the scenario.
+    let load: (before: Double?, after: Double?)
+
+    init(
+        configuration: GrantInstallConfiguration, comsat: GrantInstallRun?, dynsec: GrantInstallRun?,
+        load: (before: Double?, after: Double?)
+    ) {
         self.configuration = configuration
         self.comsat = comsat
         self.dynsec = dynsec
+        self.load = load
     }
 
     /// ComSat's per-grant cost of the last sample over that of the first.
@@ -24,7 +31,7 @@ public struct GrantInstallReport: Sendable {
         let sample = configuration.sampleSize
         var rows: [[String]] = [[
             "", "grants", "batches", "total s", "first \(sample) µs/grant", "last \(sample) µs/grant", "last/first",
-            "refused", "store bytes",
+            "last/first batch", "refused", "store bytes",
         ]]
         for run in [comsat, dynsec].compactMap({ $0 }) {
             rows.append([
@@ -35,6 +42,7 @@ public struct GrantInstallReport: Sendable {
                 run.firstCost(sample).map { format($0 * 1e6, 1) } ?? "?",
                 run.lastCost(sample).map { format($0 * 1e6, 1) } ?? "?",
                 growth(run).map { format($0, 2) } ?? "?",
+                run.lastBatchOverFirst.map { format($0, 2) } ?? "?",
                 String(run.refused),
                 run.storageBytes.map(String.init) ?? "?",
             ])
@@ -60,6 +68,8 @@ public struct GrantInstallReport: Sendable {
             ("comsat", comsat.map(json) ?? .null),
             ("dynsec", dynsec.map(json) ?? .null),
             ("dynsec_time_over_comsat_same_grants", .number(dynsecOverComsat, 2)),
+            ("load_1m_before", .number(load.before, 2)),
+            ("load_1m_after", .number(load.after, 2)),
         ]
         if let comsatGrowth {
             fields.append(("goal_growth_max", .number(Self.growthGoal, decimals: 1)))
@@ -95,6 +105,7 @@ public struct GrantInstallReport: Sendable {
             ("first_us_per_grant", .number(run.firstCost(sample).map { $0 * 1e6 }, 2)),
             ("last_us_per_grant", .number(run.lastCost(sample).map { $0 * 1e6 }, 2)),
             ("last_over_first", .number(growth(run), 3)),
+            ("last_batch_over_first_batch", .number(run.lastBatchOverFirst, 3)),
             ("refused", .integer(run.refused)),
             ("first_refusal", run.firstRefusal.map(ResultJSON.string) ?? .null),
             ("storage_bytes", run.storageBytes.map(ResultJSON.integer) ?? .null),

@@ -34,6 +34,14 @@ struct GrantInstallRun: Sendable {
         cost(of: batches.reversed(), count)
     }
 
+    /// Per-grant cost of the last batch over that of the first; nil with fewer than two.
+    var lastBatchOverFirst: Double? {
+        guard batches.count >= 2, let first = batches.first, let last = batches.last,
+              first.grants > 0, last.grants > 0, first.seconds > 0
+        else { return nil }
+        return (last.seconds / Double(last.grants)) / (first.seconds / Double(first.grants))
+    }
+
     /// Whole batches from the front of `batches` until they cover `count` grants.
     private func cost(of batches: some Sequence<Batch>, _ count: Int) -> Double? {
         var grants = 0

@@ -22,6 +22,7 @@ public struct GrantInstallScenario: Sendable {
             throw BenchError(.invalidArgument, "grants, batch size and sample size must be positive")
         }
         try MQTTSwarm.raiseDescriptorLimit()
+        let loadBefore = MachineLoad.oneMinute()
         progress("generating \(configuration.grants) link-half credentials")
         let halves = LinkHalfCredentials.halves(configuration.grants)
         var comsat: GrantInstallRun?
@@ -32,7 +33,8 @@ public struct GrantInstallScenario: Sendable {
         if let plugin = configuration.dynamicSecurityPlugin {
             dynsec = try await installThroughDynamicSecurity(halves, plugin: plugin, progress: progress)
         }
-        return GrantInstallReport(configuration: configuration, comsat: comsat, dynsec: dynsec)
+        return GrantInstallReport(
+            configuration: configuration, comsat: comsat, dynsec: dynsec, load: (loadBefore, MachineLoad.oneMinute()))
     }
 
     private func installThroughComSat(

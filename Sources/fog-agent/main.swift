@@ -1,12 +1,75 @@
 import ArgumentParser
+import FogAgent
+import Foundation
+import Logging
 
-/// `fog-agent`: init and run arrive with the agent issue; the command exists so
-/// deployment scripts and docs can name it.
-struct FogAgentCommand: ParsableCommand {
+/// `fog-agent`: the FogFabric edge agent. `provision` turns this node into an agent with a
+/// one-time key; `run` arrives with the agent issue.
+struct FogAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fog-agent",
         abstract: "The FogFabric edge agent: outbound-only supervisor of microservices and link halves.",
-        version: "0.1.0"
+        version: "0.1.0",
+        subcommands: [Provision.self]
     )
 }
-FogAgentCommand.main()
+
+extension FogAgentCommand {
+    struct Provision: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Become an agent using a one-time provisioning key from 'fogctl agent add NAME'.",
+            discussion: """
+                Generates this node's keys and MQTT secret locally (they never leave it), proves \
+                possession to the controller through the ComSat and stores the controller's pinned \
+                keys in the state directory (0700, files 0600).
+                """
+        )
+
+        @Option(name: .long, help: "The provisioning key (fogkey1.…). Prefer FOG_PROVISIONING_KEY to keep it out of ps.")
+        var key: String?
+
+        @Option(name: .long, help: "The ComSat to provision through, mqtts://HOST:PORT.")
+        var comsat: String
+
+        @Option(name: .long, help: "CA certificate (PEM) that signed the ComSat's certificate.")
+        var ca: String?
+
+        @Option(name: .long, help: "State directory.")
+        var state: String = "/var/lib/fogfabric/agent"
+
+        @Option(name: .long, help: "Seconds to wait for the controller's answer per attempt (3 attempts).")
+        var timeout: Int = 10
+
+        @Flag(name: .long, help: "Log progress to stderr.")
+        var verbose = false
+
+        func run() async throws {
+            guard let token = key ?? ProcessInfo.processInfo.environment["FOG_PROVISIONING_KEY"] else {
+                throw ValidationError("give the provisioning key with --key KEY or FOG_PROVISIONING_KEY")
+            }
+            guard timeout > 0 else { throw ValidationError("--timeout must be at least 1 second") }
+            var logger = Logger(label: "fogfabric.agent")
+            logger.logLevel = verbose ? .debug : .warning
+            let provisioner = AgentProvisioner(
+                stateDirectory: state,
+                configuration: AgentProvisioningConfiguration(attemptTimeout: .seconds(timeout)), logger: logger)
+            do {
+                let result = try await provisioner.provision(token: token, comsatURL: comsat, caFile: ca)
+                print("provisioned as agent \(result.agentID)")
+                print("controller \(result.controllerID), home ComSat \(result.comsatURL)")
+                print("state written to \(state)")
+            } catch {
+                FileHandle.standardError.write(Data("fog-agent: error: \(error.message)\nhint: \(error.hint)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+/// In top-level code `main()` resolves to ParsableCommand's synchronous overload, which
+/// refuses async commands; inside an async function the async one is chosen.
+func runAsync() async {
+    await FogAgentCommand.main()
+}
+
+await runAsync()

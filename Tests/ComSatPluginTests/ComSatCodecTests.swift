@@ -1,5 +1,6 @@
 import FogCore
 import Testing
+import FogTestSupport
 
 /// The ComSat control protocol's types (Sources/FogCore/ComSat), shared by the plugin and
 /// the controller.
@@ -10,6 +11,7 @@ import Testing
         let commands: [ComSatCommand] = [
             .addGrants(link.grants + [agent.grant]), .removeGrants([link.a.username, "x"]), .replaceAll([]),
             .replaceAll([agent.grant]), .digest, .list(cursor: 7, limit: 100), .stats,
+            .pendingSweeps(cursor: 0, limit: 1_000), .pendingSweeps(cursor: 12, limit: 3),
         ]
         for (index, command) in commands.enumerated() {
             let request = ComSatRequest(correlationID: UInt64(index) << 40 | 3, command: command)
@@ -33,6 +35,11 @@ import Testing
                 body: .list(entries: [.init(username: "u", digest: try GrantDigest(of: TestLink().a.grant))], nextCursor: 9)),
             ComSatResponse(correlationID: 6, command: .list, status: .ok, body: .list(entries: [], nextCursor: nil)),
             ComSatResponse(correlationID: 7, command: .stats, status: .ok, body: .stats(stats)),
+            ComSatResponse(
+                correlationID: 9, command: .pendingSweeps, status: .ok,
+                body: .pendingSweeps(clientIDs: ["c-1", TestLink().a.clientID], nextCursor: 2)),
+            ComSatResponse(
+                correlationID: 10, command: .pendingSweeps, status: .ok, body: .pendingSweeps(clientIDs: [], nextCursor: nil)),
             ComSatResponse(correlationID: 0, command: nil, status: .malformed, reason: "truncated", body: .none),
             ComSatResponse(correlationID: 8, command: .addGrants, status: .refused, reason: "replay", body: .none),
         ]
@@ -100,7 +107,7 @@ import Testing
 
     /// Random and mutated inputs never crash the decoders; they decode or throw a CodecError.
     @Test func decodersSurviveHostileInput() throws {
-        var random = SplitMix64(seed: 42)
+        var random = SeededGenerator(seed: 42)
         let link = TestLink()
         let samples = [
             try ComSatRequest(correlationID: 1, command: .addGrants(link.grants)).encoded(),

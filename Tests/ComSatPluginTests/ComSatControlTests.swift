@@ -87,7 +87,7 @@ import Testing
             // A genuine command that would change state if any mutation of it got through.
             let intruder = TestLink()
             let original = try comsat.sealedCommand(.replaceAll(intruder.grants), correlationID: 77)
-            var random = SplitMix64(seed: 0xC0_5A7)
+            var random = SeededGenerator(seed: 0xC0_5A7)
             let count = 3_000
             for index in 0..<count {
                 let mutated = Self.mutate(original, index: index, using: &random)
@@ -109,7 +109,7 @@ import Testing
     }
 
     /// Bit flips, truncation, extension, splices and random bytes, chosen by `index`.
-    private static func mutate(_ original: [UInt8], index: Int, using random: inout SplitMix64) -> [UInt8] {
+    private static func mutate(_ original: [UInt8], index: Int, using random: inout SeededGenerator) -> [UInt8] {
         var bytes = original
         switch index % 5 {
         case 0:

@@ -35,7 +35,7 @@ import Testing
             // restart, A may publish before B has reconnected.
             try await waitUntil("the opt-in to be committed", timeout: .seconds(5)) {
                 (try? comsat.fileBytes(comsat.grantStorePath)).map { bytes in
-                    contains(bytes, link.id.bytes + [Grant.LinkSide.b.rawValue])
+                    bytes.containsRun(link.id.bytes + [Grant.LinkSide.b.rawValue])
                 } ?? false
             }
             await comsat.broker.kill()

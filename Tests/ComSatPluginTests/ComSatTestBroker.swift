@@ -40,9 +40,7 @@ final class ComSatTestBroker {
             guard let replacement = replacing[option.0] else { return option }
             return replacement.isEmpty ? nil : (option.0, replacement)
         }
-        return BrokerConfiguration(
-            template: "comsat.conf", tls: tls, persistence: true, plugin: TestPaths.builtProduct("libcomsat.so"),
-            pluginOptions: pluginOptions + options, allowAnonymous: false)
+        return .comsat(pluginOptions: pluginOptions + options, tls: tls)
     }
 
     private init(
@@ -263,16 +261,3 @@ final class ComSatTestBroker {
     }
 }
 
-/// True when `needle` occurs in `haystack`.
-func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-    guard !needle.isEmpty, needle.count <= haystack.count else { return false }
-    let first = needle[0]
-    var index = 0
-    while index <= haystack.count - needle.count {
-        if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) {
-            return true
-        }
-        index += 1
-    }
-    return false
-}

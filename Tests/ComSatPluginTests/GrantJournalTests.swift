@@ -1,4 +1,5 @@
 import Foundation
+import FogTestSupport
 import Testing
 
 @testable import ComSatPlugin
@@ -32,12 +33,6 @@ import Testing
         Array("MARKER-\(name)-MARKER".utf8)
     }
 
-    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard needle.count <= haystack.count else { return false }
-        return (0...(haystack.count - needle.count)).contains { start in
-            haystack[start..<(start + needle.count)].elementsEqual(needle)
-        }
-    }
 
     @Test func crc32cMatchesTheStandardCheckValue() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
@@ -70,9 +65,9 @@ import Testing
         defer { fixture.remove() }
         let (journal, _) = try GrantJournal.open(path: fixture.path)
         _ = journal.stage(.grant, Self.marker("staged"))
-        #expect(!Self.contains(try fixture.bytes(), Self.marker("staged")))
+        #expect(!(try fixture.bytes()).containsRun(Self.marker("staged")))
         try journal.commit()
-        #expect(Self.contains(try fixture.bytes(), Self.marker("staged")))
+        #expect((try fixture.bytes()).containsRun(Self.marker("staged")))
         journal.close()
     }
 
@@ -83,12 +78,12 @@ import Testing
         let kept = journal.stage(.grant, Self.marker("kept"))
         let removed = journal.stage(.grant, Self.marker("removed"))
         try journal.commit()
-        #expect(Self.contains(try fixture.bytes(), Self.marker("removed")))
+        #expect((try fixture.bytes()).containsRun(Self.marker("removed")))
         journal.stageErasure(of: removed)
         try journal.commit()
         let bytes = try fixture.bytes()
-        #expect(!Self.contains(bytes, Self.marker("removed")))
-        #expect(Self.contains(bytes, Self.marker("kept")))
+        #expect(!bytes.containsRun(Self.marker("removed")))
+        #expect(bytes.containsRun(Self.marker("kept")))
         journal.close()
 
         let (reopened, contents) = try GrantJournal.open(path: fixture.path)
@@ -121,7 +116,7 @@ import Testing
         #expect(journal.fileSize < sizeBefore / 10)
         #expect(!journal.needsCompaction)
         #expect(journal.compactions == 1)
-        #expect(!Self.contains(try fixture.bytes(), Self.marker("churn-0")))
+        #expect(!(try fixture.bytes()).containsRun(Self.marker("churn-0")))
         #expect(!FileManager.default.fileExists(atPath: GrantJournal.compactionPath(for: fixture.path)))
 
         // New records append after the compacted content, and locations stay valid.
@@ -238,13 +233,13 @@ import Testing
             bytes[Int(target.offset) + index] = byte
         }
         try fixture.write(bytes)
-        #expect(Self.contains(try fixture.bytes(), [5, 5, 5, 5]))
+        #expect((try fixture.bytes()).containsRun([5, 5, 5, 5]))
 
         let (journal, contents) = try GrantJournal.open(path: fixture.path)
         defer { journal.close() }
         #expect(contents.records.isEmpty)
         #expect(contents.notes.contains { $0.contains("completed 1 interrupted erasures") })
-        #expect(!Self.contains(try fixture.bytes(), [5, 5, 5, 5]))
+        #expect(!(try fixture.bytes()).containsRun([5, 5, 5, 5]))
     }
 
     @Test func aSecondOpenerIsRefusedWhileTheFirstHoldsTheLock() throws {

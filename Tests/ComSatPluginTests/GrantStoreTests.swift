@@ -28,7 +28,7 @@ import Testing
         do {
             let store = try Self.open(directory)
             defer { store.journal.close() }
-            var random = SplitMix64(seed: 7)
+            var random = SeededGenerator(seed: 7)
             for round in 0..<40 {
                 let batch = (0..<100).map { _ in TestLink().a.grant }
                 for grant in batch {

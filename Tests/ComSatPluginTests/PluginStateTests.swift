@@ -56,6 +56,15 @@ import Testing
             return (response, kicks)
         }
 
+        /// One `pendingSweeps` page as (client ids, next cursor).
+        func pendingSweepPage(cursor: UInt32, limit: UInt16) throws -> (clientIDs: [String], next: UInt32?) {
+            let (response, _) = try control(.pendingSweeps(cursor: cursor, limit: limit), correlationID: .random(in: 100...(1 << 40)))
+            guard case .pendingSweeps(let clientIDs, let next) = response?.body else {
+                throw CodecError(code: .invalidValue, offset: 0, message: "pendingSweeps answered \(String(describing: response))")
+            }
+            return (clientIDs, next)
+        }
+
         func authenticate(
             _ username: String?, _ password: String?, clientID: String?, cleanStart: Bool = true, now: UInt64 = 1_000
         ) -> AuthDecision {
@@ -148,6 +157,49 @@ import Testing
         #expect(isRefused(fixture.authenticate(controller.username, controller.secret.text, clientID: link.a.clientID)))
         #expect(fixture.state.stats().sweepsCompleted == 1)
         #expect(fixture.state.stats().pendingSweeps == 0)
+    }
+
+    @Test func pendingSweepsArePagedStablyAndSurviveARestart() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let links = (0..<3).map { _ in TestLink() }
+        let agent = TestPrincipal.agent()
+        _ = try fixture.control(.addGrants(links.flatMap(\.grants) + [agent.grant]))
+        let empty = try fixture.pendingSweepPage(cursor: 0, limit: 10)
+        #expect(empty.clientIDs.isEmpty && empty.next == nil)
+
+        // A resync removes the links: the controller never named their client ids.
+        let (response, kicks) = try fixture.control(.replaceAll([agent.grant]), correlationID: 2)
+        guard case .replaced(_, let removed) = response?.body else {
+            Issue.record("replaceAll answered \(String(describing: response))")
+            return
+        }
+        #expect(removed == 6)
+        let removedClientIDs = Set(links.flatMap { [$0.a.clientID, $0.b.clientID] })
+        #expect(Set(kicks) == removedClientIDs)
+
+        let first = try fixture.pendingSweepPage(cursor: 0, limit: 4)
+        #expect(first.clientIDs.count == 4)
+        let cursor = try #require(first.next)
+        // A sweep completing between pages does not move the entries not yet listed.
+        guard case .sweep = fixture.authenticate(
+            fixture.controller.username, fixture.controller.secret.text, clientID: first.clientIDs[0])
+        else {
+            Issue.record("the sweep of a listed client id was refused")
+            return
+        }
+        let second = try fixture.pendingSweepPage(cursor: cursor, limit: 4)
+        #expect(second.next == nil)
+        #expect(Set(first.clientIDs + second.clientIDs) == removedClientIDs)
+        #expect(first.clientIDs.count + second.clientIDs.count == 6)
+        #expect(fixture.state.stats().pendingSweeps == 5)
+
+        // The list comes back from the grant store after a restart, without the completed sweep.
+        try fixture.reopen()
+        let restarted = try fixture.pendingSweepPage(cursor: 0, limit: 1_000)
+        #expect(restarted.next == nil)
+        #expect(Set(restarted.clientIDs) == removedClientIDs.subtracting([first.clientIDs[0]]))
+        #expect(restarted.clientIDs.count == 5)
     }
 
     @Test func accessDecisions() throws {

@@ -2,6 +2,7 @@ import FogAgent
 import FogCore
 import Foundation
 import Testing
+import FogTestSupport
 
 /// Mutated command envelopes: the receiver never crashes, always throws an
 /// `AgentCommandError`, never accepts a mutated envelope, and a rejection never consumes the

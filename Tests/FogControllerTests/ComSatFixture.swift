@@ -10,10 +10,8 @@ import Testing
 /// A controller home and database with one ComSat enrolled through `ComSatEnrolment`, and
 /// a real Mosquitto started from the enrolment's bundle with the built `libcomsat.so`.
 ///
-/// The broker configuration is made exactly as the plugin's own tests make it
-/// (`Tests/ComSatPluginTests/ComSatTestBroker.swift`): the production `comsat.conf`
-/// template, persistence on, anonymous off, the plugin and its options — here the options
-/// come from the bundle instead of a hand-made identity.
+/// The broker is `BrokerConfiguration.comsat`, as in the plugin's own tests; here the
+/// plugin options come from the enrolment bundle instead of a hand-made identity.
 final class ComSatFixture {
     let directory: TemporaryDirectory
     let home: ControllerHome
@@ -57,9 +55,7 @@ final class ComSatFixture {
             grantStorePath: directory.path + "/plugin/grants.journal",
             identityKeyPath: directory.path + "/plugin/identity.key")
         let (record, bundle) = try await enrolment.enrol(home: home, store: database, logger: logger)
-        let configuration = BrokerConfiguration(
-            template: "comsat.conf", tls: tlsFiles, persistence: true, plugin: TestPaths.builtProduct("libcomsat.so"),
-            pluginOptions: bundle.pluginOptions, allowAnonymous: false)
+        let configuration = BrokerConfiguration.comsat(pluginOptions: bundle.pluginOptions, tls: tlsFiles)
         try await withMosquitto(configuration) { broker in
             var comsat = record
             comsat.url = "\(tls ? "mqtts" : "mqtt")://127.0.0.1:\(broker.port)"
@@ -119,11 +115,47 @@ final class ComSatFixture {
         return (link, reported, secrets)
     }
 
-    private func clientConfiguration(clientID: String, username: String, password: String) -> MQTTConfiguration {
+    private func clientConfiguration(
+        clientID: String, username: String, password: String, cleanStart: Bool = true, sessionExpiry: UInt32 = 0
+    ) -> MQTTConfiguration {
         MQTTConfiguration(
             host: broker.host, port: broker.port, clientID: clientID, username: username, password: password,
-            tls: tls.map { MQTTTLSConfiguration(caFile: $0.caFile) }, connectTimeout: .seconds(5),
-            operationTimeout: .seconds(5))
+            tls: tls.map { MQTTTLSConfiguration(caFile: $0.caFile) }, cleanStart: cleanStart, sessionExpiry: sessionExpiry,
+            connectTimeout: .seconds(5), operationTimeout: .seconds(5))
+    }
+
+    /// A client for these credentials, not yet connected.
+    func client(
+        clientID: String, username: String, password: String, cleanStart: Bool = true, sessionExpiry: UInt32 = 0
+    ) -> MQTTClient {
+        MQTTClient(
+            configuration: clientConfiguration(
+                clientID: clientID, username: username, password: password, cleanStart: cleanStart,
+                sessionExpiry: sessionExpiry),
+            logger: Self.logger)
+    }
+
+    /// Mosquitto's saved session database.
+    var persistencePath: String { broker.dataDirectory + "mosquitto.db" }
+
+    /// Makes Mosquitto save its session database now (SIGUSR1) and waits until the new file
+    /// replaced the old one (Mosquitto writes a new file and renames it over the old).
+    func savePersistence() async throws {
+        let pid = try #require(broker.pid)
+        func inode() -> UInt64? {
+            var info = stat()
+            guard stat(persistencePath, &info) == 0 else { return nil }
+            return UInt64(info.st_ino)
+        }
+        let before = inode()
+        kill(pid, SIGUSR1)
+        try await waitUntil("mosquitto to save \(persistencePath)", timeout: .seconds(10)) {
+            inode().map { $0 != before } ?? false
+        }
+    }
+
+    func persistenceBytes() throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: persistencePath)))
     }
 
     /// Connects with these credentials; nil when the broker accepted, else the error code.

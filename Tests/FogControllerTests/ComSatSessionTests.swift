@@ -38,10 +38,16 @@ import Testing
             unpinned.responseKey = nil
             #expect {
                 try ComSatSession(comsat: unpinned, home: fixture.home, logger: ComSatFixture.logger)
-            } throws: { ($0 as? ControllerError)?.code == .comsatKeyNotPinned }
+            } throws: { error in
+                // The operator is told which file on the ComSat host holds the key to pin.
+                guard let error = error as? ControllerError else { return false }
+                return error.code == .comsatKeyNotPinned && error.message.contains("identity_key_file")
+                    && error.message.contains("identity.key.pub")
+            }
 
             var wrongKey = fixture.comsat
-            wrongKey.responseKey = SigningKey().publicKey
+            let otherKey = SigningKey().publicKey
+            wrongKey.responseKey = otherKey
             let session = try ComSatSession(
                 comsat: wrongKey, home: fixture.home, configuration: .init(responseTimeout: .seconds(1)),
                 logger: ComSatFixture.logger)
@@ -50,7 +56,10 @@ import Testing
                 _ = try await session.send(.digest)
                 Issue.record("a response signed by an unpinned key was accepted")
             } catch {
-                #expect(error.code == .responseTimeout, "\(error)")
+                // The ComSat answers, its answers fail verification: named as a key mismatch.
+                #expect(error.code == .comsatKeyMismatch, "\(error)")
+                #expect(error.message.contains("\(otherKey)"), "\(error)")
+                #expect(error.message.contains("identity_key_file"), "\(error)")
             }
             await session.close()
         }

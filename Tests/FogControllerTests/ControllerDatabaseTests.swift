@@ -170,8 +170,8 @@ import Testing
         let files = [path, path + "-wal"]
         // Positive control: before the delete the bytes are on disk.
         let before = files.map(fileBytes).reduce([], +)
-        let idBefore = containsBytes(before, Array(link.id.description.utf8))
-        let hashBefore = containsBytes(before, Array(secrets[0].hash.description.utf8))
+        let idBefore = before.containsRun(Array(link.id.description.utf8))
+        let hashBefore = before.containsRun(Array(secrets[0].hash.description.utf8))
         #expect(idBefore)
         #expect(hashBefore)
 
@@ -181,7 +181,7 @@ import Testing
         for file in files {
             let bytes = fileBytes(file)
             for (name, needle) in needles {
-                let found = containsBytes(bytes, needle)
+                let found = bytes.containsRun(needle)
                 #expect(!found, "\(name) of the deleted link is still in \(file)")
             }
         }
@@ -221,12 +221,12 @@ import Testing
         for file in [path, path + "-wal"] {
             let bytes = fileBytes(file)
             for (name, needle) in needles {
-                let found = containsBytes(bytes, needle)
+                let found = bytes.containsRun(needle)
                 #expect(!found, "\(name) of the deleted agent is still in \(file)")
             }
         }
         let remaining = fileBytes(path)
-        let otherAgentKept = containsBytes(remaining, Array(b.id.description.utf8))
+        let otherAgentKept = remaining.containsRun(Array(b.id.description.utf8))
         #expect(otherAgentKept)
     }
 }

@@ -37,18 +37,6 @@ enum ControllerFixtures {
     }
 }
 
-/// True when `needle` occurs in `haystack`.
-func containsBytes(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-    guard !needle.isEmpty, needle.count <= haystack.count else { return false }
-    var index = 0
-    while index <= haystack.count - needle.count {
-        if haystack[index] == needle[0], haystack[index..<(index + needle.count)].elementsEqual(needle) {
-            return true
-        }
-        index += 1
-    }
-    return false
-}
 
 func fileBytes(_ path: String) -> [UInt8] {
     (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []

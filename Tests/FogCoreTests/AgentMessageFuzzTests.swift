@@ -1,6 +1,7 @@
 import FogCore
 import Foundation
 import Testing
+import FogTestSupport
 
 /// Mutated command and reply bodies: nothing crashes, every rejection is a `CodecError`, and
 /// whatever still decodes re-encodes to exactly the same bytes.

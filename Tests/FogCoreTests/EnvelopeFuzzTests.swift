@@ -1,6 +1,7 @@
 import FogCore
 import Foundation
 import Testing
+import FogTestSupport
 
 /// Feeds random and mutated inputs to the decoder and verifier: nothing may crash, every
 /// rejection is an `EnvelopeError`, and no mutated envelope may ever open.

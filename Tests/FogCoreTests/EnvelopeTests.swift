@@ -1,4 +1,5 @@
 import FogCore
+import FogTestSupport
 import Testing
 
 @Suite struct EnvelopeTests {
@@ -26,7 +27,7 @@ import Testing
         #expect(
             bytes.count
                 == Envelope.sealedHeaderSize + body.count + Envelope.tagSize + Envelope.signatureSize)
-        #expect(!contains(bytes, body[4..<20]), "the body must not appear in clear")
+        #expect(!bytes.containsRun(body[4..<20]), "the body must not appear in clear")
         var verifier = fixture.verifier()
         let opened = try verifier.open(bytes, now: now)
         #expect(opened.body == body)
@@ -326,10 +327,4 @@ import Testing
         #expect(current > 1_700_000_000_000 && current < 4_000_000_000_000, "CLOCK_REALTIME in milliseconds")
     }
 
-    private func contains(_ haystack: [UInt8], _ needle: ArraySlice<UInt8>) -> Bool {
-        guard needle.count <= haystack.count else { return false }
-        return (0...(haystack.count - needle.count)).contains { start in
-            haystack[start..<start + needle.count].elementsEqual(needle)
-        }
-    }
 }

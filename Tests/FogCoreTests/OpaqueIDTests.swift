@@ -1,6 +1,7 @@
 import FogCore
 import Foundation
 import Testing
+import FogTestSupport
 
 @Suite struct OpaqueIDTests {
     @Test func freshIDsAreUniqueAndCanonical() {

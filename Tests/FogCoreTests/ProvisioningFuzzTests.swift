@@ -1,6 +1,7 @@
 import FogCore
 import Foundation
 import Testing
+import FogTestSupport
 
 /// Mutated provisioning keys, requests and responses: nothing crashes, every rejection is the
 /// decoder's typed error, whatever decodes re-encodes to the same bytes (one encoding per

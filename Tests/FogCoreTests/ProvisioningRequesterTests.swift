@@ -1,4 +1,5 @@
 import FogCore
+import FogTestSupport
 import Testing
 
 /// The agent's side: only the controller named by the key's fingerprint can answer, and only
@@ -154,11 +155,3 @@ import Testing
     }
 }
 
-extension Array where Element == UInt8 {
-    func containsRun(_ subsequence: [UInt8]) -> Bool {
-        guard !subsequence.isEmpty, subsequence.count <= count else { return false }
-        return (0...(count - subsequence.count)).contains {
-            self[$0..<($0 + subsequence.count)].elementsEqual(subsequence)
-        }
-    }
-}

@@ -1,5 +1,6 @@
 import FogCore
 import Testing
+import FogTestSupport
 
 @Suite struct ReplayWindowTests {
     let sender = OpaqueID()

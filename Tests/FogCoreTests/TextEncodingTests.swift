@@ -1,5 +1,6 @@
 import FogCore
 import Testing
+import FogTestSupport
 
 @Suite struct TextEncodingTests {
     /// RFC 4648 §10 vectors, in FogFabric's canonical spelling (lowercase, unpadded).

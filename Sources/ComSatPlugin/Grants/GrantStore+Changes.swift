@@ -44,7 +44,9 @@ extension GrantStore {
         }
         journal.stageErasure(of: record.location)
         uninstall(slot: slot)
-        pendingSweeps[record.clientID] = journal.stage(.sweepPending, record.clientID)
+        if let older = pendingSweeps.insert(record.clientID, at: journal.stage(.sweepPending, record.clientID)) {
+            journal.stageErasure(of: older)
+        }
         pendingKicks.append(record.clientIDCString)
         return ItemOutcome(.removed)
     }
@@ -110,7 +112,7 @@ extension GrantStore {
             if slotsByClientID[clientID] != nil {
                 return ItemOutcome(.conflict, "client id '\(grant.clientID)' belongs to another grant")
             }
-            if pendingSweeps[clientID] != nil {
+            if pendingSweeps.contains(clientID) {
                 return ItemOutcome(.sweepPending, "client id '\(grant.clientID)' has a session awaiting its sweep")
             }
             if checkCapacity, count >= capacity {

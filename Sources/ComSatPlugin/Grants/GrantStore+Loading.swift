@@ -21,10 +21,9 @@ extension GrantStore {
                 case .linkOptIn:
                     store.load(optIn: entry)
                 case .sweepPending:
-                    if let older = store.pendingSweeps[entry.payload] {
+                    if let older = store.pendingSweeps.insert(entry.payload, at: entry.location) {
                         store.journal.stageErasure(of: older)
                     }
-                    store.pendingSweeps[entry.payload] = entry.location
                 default:
                     break
                 }

@@ -46,7 +46,7 @@ final class GrantStore {
     var freeLinkSlots: [Int] = []
     var linkSlotsByID: [OpaqueID: Int] = [:]
     /// Client ids of removed grants whose sessions await the controller's sweep.
-    var pendingSweeps: [[UInt8]: JournalLocation] = [:]
+    var pendingSweeps = PendingSweepTable()
     /// Client ids to disconnect, collected by changes and drained by the plugin.
     var pendingKicks: [[CChar]] = []
     private(set) var optedInLinkCount = 0
@@ -101,13 +101,13 @@ final class GrantStore {
 
     /// True when `clientID` belongs to a removed grant whose session awaits a sweep.
     func isSweepPending(clientID: UnsafeRawBufferPointer) -> Bool {
-        pendingSweeps[Array(clientID)] != nil
+        pendingSweeps.contains(Array(clientID))
     }
 
     /// Forgets a pending sweep once the controller's takeover connection was accepted; the
     /// erasure of its journal record is committed by the plugin's tick.
     func completeSweep(clientID: UnsafeRawBufferPointer) {
-        guard let location = pendingSweeps.removeValue(forKey: Array(clientID)) else { return }
+        guard let location = pendingSweeps.remove(Array(clientID)) else { return }
         journal.stageErasure(of: location)
         sweepsCompleted += 1
     }
@@ -151,7 +151,7 @@ final class GrantStore {
                 owners.append(.optIn(slot, side))
             }
         }
-        for clientID in pendingSweeps.keys {
+        for clientID in pendingSweeps.clientIDs {
             entries.append((.sweepPending, clientID))
             owners.append(.sweep(clientID))
         }
@@ -163,7 +163,7 @@ final class GrantStore {
             case .optIn(let slot, let side):
                 links[slot]?.setOptIn(side, location)
             case .sweep(let clientID):
-                pendingSweeps[clientID] = location
+                pendingSweeps.move(clientID, to: location)
             }
         }
     }
@@ -194,6 +194,13 @@ final class GrantStore {
             position += 1
         }
         return (entries, position < records.count ? position : nil)
+    }
+
+    /// Up to `limit` client ids awaiting a sweep from position `cursor`, and the cursor of
+    /// the next page (nil after the last).
+    func pendingSweepPage(from cursor: Int, limit: Int) -> (clientIDs: [String], next: Int?) {
+        let page = pendingSweeps.page(from: cursor, limit: limit)
+        return (page.clientIDs.map { String(decoding: $0, as: UTF8.self) }, page.next)
     }
 
     // MARK: Bookkeeping shared by changes and loading

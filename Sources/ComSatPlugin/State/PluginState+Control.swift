@@ -97,6 +97,9 @@ extension PluginState {
             return answer(.list(entries: page.entries, nextCursor: page.next.map { UInt32(clamping: $0) }))
         case .stats:
             return answer(.stats(stats()))
+        case .pendingSweeps(let cursor, let limit):
+            let page = store.pendingSweepPage(from: Int(cursor), limit: min(Int(limit), ComSatProtocol.maximumListPage))
+            return answer(.pendingSweeps(clientIDs: page.clientIDs, nextCursor: page.next.map { UInt32(clamping: $0) }))
         }
     }
 

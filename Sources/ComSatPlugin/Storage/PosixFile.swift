@@ -30,18 +30,29 @@ struct PosixFile {
         return stat(path, &info) == 0
     }
 
-    /// Takes an exclusive advisory lock without waiting.
+    /// Takes an exclusive advisory lock, waiting at most about a second for it.
+    ///
+    /// The wait is bounded so a second broker on the same store still fails at start-up.
+    /// It exists because a lock belongs to the open file description: while any process of
+    /// the same parent is between fork and exec, it shares the description (O_CLOEXEC only
+    /// acts at exec), so a process that closes and reopens its store can briefly find its
+    /// own old lock still held.
     func lockExclusively() throws(StorageError) {
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        for attempt in 0..<Self.lockAttempts {
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return }
             let code = errno
-            if code == EWOULDBLOCK {
-                throw StorageError(
-                    code: .locked, path: path,
-                    message: "locked by another process (is a second broker using this grant store?)")
+            guard code == EWOULDBLOCK || code == EINTR else {
+                throw Self.error("flock", path: path, errno: code)
             }
-            throw Self.error("flock", path: path, errno: code)
+            if attempt + 1 < Self.lockAttempts { usleep(Self.lockRetryMicroseconds) }
         }
+        throw StorageError(
+            code: .locked, path: path,
+            message: "locked by another process (is a second broker using this grant store?)")
     }
+
+    private static let lockAttempts = 100
+    private static let lockRetryMicroseconds: UInt32 = 10_000
 
     func size() throws(StorageError) -> UInt64 {
         UInt64(try status().st_size)

@@ -9,14 +9,19 @@ public import Logging
 /// it can reconnect after a restart, and only its hash goes into the bundle.
 ///
 /// The ComSat's response key is created by the plugin at its first start, so it usually
-/// cannot be known now; pass it when re-enrolling a running ComSat, otherwise pin it
-/// afterwards from the ComSat's `identity_key_file.pub` with
-/// `ControllerStore.pinResponseKey`. Nothing is pinned on first contact: a response
-/// envelope does not carry its signer's key, so trusting "whoever answers first" would
-/// need the plugin to announce the key, which it does not.
+/// cannot be known now; pass it as `responseKey` when the ComSat already ran (or re-enrol),
+/// otherwise pin it afterwards with `ControllerStore.pinResponseKey`. Either way the
+/// operator copies it from the ComSat host: the file `<identity_key_file>.pub` (the
+/// `plugin_opt_identity_key_file` path plus `.pub`, one base64url line), also logged by
+/// the plugin at every start. Nothing is pinned on first contact, deliberately: trust in a
+/// ComSat comes from outside the MQTT connection it would authenticate, and a response
+/// envelope does not carry its signer's key anyway.
 public struct ComSatEnrolment: Sendable {
     /// Longest ComSat name accepted.
     public static let maximumNameLength = 64
+    /// Where the plugin keeps its identity key unless enrolled otherwise; its public key,
+    /// the one to pin, is next to it in `<path>.pub`.
+    public static let defaultIdentityKeyPath = "/var/lib/fogfabric/comsat/identity.key"
 
     public var name: String
     public var url: String
@@ -31,7 +36,7 @@ public struct ComSatEnrolment: Sendable {
     public init(
         name: String, url: String, caFile: String? = nil, responseKey: SigningPublicKey? = nil,
         grantStorePath: String = "/var/lib/fogfabric/comsat/grants.journal",
-        identityKeyPath: String = "/var/lib/fogfabric/comsat/identity.key"
+        identityKeyPath: String = ComSatEnrolment.defaultIdentityKeyPath
     ) {
         self.name = name
         self.url = url

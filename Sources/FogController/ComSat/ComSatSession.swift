@@ -8,7 +8,9 @@ internal import Metrics
 /// Connects out (TLS for mqtts) with a persistent session and automatic reconnection,
 /// sends signed control commands and matches each signed response to its command by
 /// correlation id. Responses are verified against the ComSat's pinned key; a session
-/// cannot be created before that key is pinned (`.comsatKeyNotPinned`).
+/// cannot be created before that key is pinned (`.comsatKeyNotPinned`), and a command whose
+/// answers fail verification under it ends in `.comsatKeyMismatch`. Both errors name the
+/// file on the ComSat host that holds the key to pin.
 ///
 /// The plugin delivers responses straight to the controller's client id, so no
 /// subscription is needed; with the persistent session a response published while the
@@ -22,7 +24,11 @@ public actor ComSatSession {
     public nonisolated let comsatID: OpaqueID
     public nonisolated let comsatName: String
     private let configuration: ComSatSessionConfiguration
-    private let client: MQTTClient
+    let client: MQTTClient
+    /// Receives messages on topics other than the control response (see `ComSatSession+Messages`).
+    var messageHandler: (@Sendable (_ topic: String, _ payload: [UInt8]) -> Void)?
+    /// Filters subscribed through `subscribe(_:)`, renewed when a reconnection finds no session.
+    var subscriptions: Set<String> = []
     private let credential: Secret
     private let logger: Logger
     private var codec: ComSatControlCodec
@@ -33,6 +39,17 @@ public actor ComSatSession {
     private var connectedEvents = 0
     private var onReconnect: (@Sendable (ComSatSession) async -> Void)?
     private let metrics: ComSatMetrics
+    private let responseKey: SigningPublicKey
+    /// Responses rejected because their signature does not verify under the pinned key.
+    /// `send` reports a timeout during which this grew as `.comsatKeyMismatch`: the ComSat
+    /// answers, but the key pinned for it is not its own.
+    private var signatureFailures = 0
+
+    /// Where the operator finds the key to pin, for errors about it.
+    private static let keyFileHint =
+        "copy the ComSat's public key from the file <identity_key_file>.pub on its host (plugin_opt_identity_key_file "
+        + "in its comsat.conf plus .pub; by default \(ComSatEnrolment.defaultIdentityKeyPath).pub; the plugin also logs "
+        + "it at every start) and pin it (enrolment's responseKey, or ControllerStore.pinResponseKey)"
 
     public init(
         comsat: ComSatRecord, home: ControllerHome, configuration: ComSatSessionConfiguration = .init(), logger: Logger,
@@ -41,7 +58,8 @@ public actor ComSatSession {
         guard let responseKey = comsat.responseKey else {
             throw ControllerError(
                 .comsatKeyNotPinned,
-                "ComSat '\(comsat.name)' (\(comsat.id)) has no pinned response key; pin the key from its identity_key_file.pub first")
+                "ComSat '\(comsat.name)' (\(comsat.id)) has no pinned response key, so its answers cannot be verified: "
+                    + Self.keyFileHint)
         }
         let url = try ComSatURL(parsing: comsat.url)
         if url.usesTLS, comsat.caFile == nil {
@@ -50,6 +68,7 @@ public actor ComSatSession {
         credential = try home.comsatCredential(for: comsat.id)
         comsatID = comsat.id
         comsatName = comsat.name
+        self.responseKey = responseKey
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "fog.comsat.id"] = "\(comsat.id)"
@@ -132,6 +151,7 @@ public actor ComSatSession {
             throw ControllerError(.invalidGrant, "cannot encode \(command.code) for ComSat \(comsatID)", underlying: "\(error)")
         }
         let timeout = timeout ?? configuration.responseTimeout
+        let signatureFailuresBefore = signatureFailures
         let clock = ContinuousClock()
         let started = clock.now
         let timer = Task {
@@ -162,6 +182,13 @@ public actor ComSatSession {
         switch result {
         case .failure(let error):
             metrics.command(command.code, result: error.code == .responseTimeout ? "timeout" : "failed")
+            if error.code == .responseTimeout, signatureFailures > signatureFailuresBefore {
+                throw ControllerError(
+                    .comsatKeyMismatch,
+                    "ComSat '\(comsatName)' (\(comsatID)) answered \(command.code), but its responses do not verify under "
+                        + "the pinned key \(responseKey), so the pinned key is not this ComSat's: " + Self.keyFileHint
+                        + "; a key already pinned is replaced by re-enrolling the ComSat")
+            }
             throw error
         case .success(let response):
             guard response.status == .ok else {
@@ -215,12 +242,18 @@ public actor ComSatSession {
     }
 
     private func receive(_ message: MQTTMessage) {
-        guard message.topic == ComSatTopic.response else { return }
+        guard message.topic == ComSatTopic.response else {
+            messageHandler?(message.topic, message.payload)
+            return
+        }
         let response: ComSatResponse
         do {
             response = try codec.open(response: message.payload)
         } catch {
             metrics.responsesRejected.increment()
+            if error.code == .signatureInvalid {
+                signatureFailures += 1
+            }
             logger.warning("rejected a response", metadata: ["fog.envelope.error": "\(error.code)"])
             return
         }
@@ -238,6 +271,15 @@ public actor ComSatSession {
             guard connectedEvents > 1 else { return }
             metrics.reconnects.increment()
             logger.info("reconnected to ComSat", metadata: ["mqtt.session_present": "\(sessionPresent)"])
+            if !sessionPresent {
+                for filter in subscriptions.sorted() {
+                    do {
+                        _ = try await client.subscribe(filter, qos: .atLeastOnce)
+                    } catch {
+                        logger.warning("cannot renew a subscription", metadata: ["mqtt.topic": "\(filter)", "fog.error": "\(error)"])
+                    }
+                }
+            }
             if let onReconnect {
                 Task { await onReconnect(self) }
             }

@@ -9,6 +9,10 @@ public import Logging
 /// every field of every grant), so nothing is sent. On a difference it sends `replaceAll`
 /// when the set fits one command, and otherwise pages through `list` and sends only the
 /// difference, in batches. Day-to-day changes use `install` and `revoke`.
+///
+/// Every `synchronize` ends with `sweepPending`: the sessions of grants the ComSat removed
+/// without the controller knowing their client ids (a resync's removals), or whose sweep a
+/// stopped controller never did, are swept then, so no queued message outlives its grant.
 public struct GrantSync: Sendable {
     /// What `synchronize` found and did.
     public enum Outcome: Sendable, Hashable {
@@ -30,7 +34,8 @@ public struct GrantSync: Sendable {
         self.logger = logger
     }
 
-    /// Brings the ComSat behind `session` in line with the store and records the digest.
+    /// Brings the ComSat behind `session` in line with the store, records the digest, then
+    /// sweeps every session the ComSat still holds for a removed grant (`sweepPending`).
     ///
     /// - Throws: `.itemsRefused` listing grants the ComSat would not take (the rest are
     ///   installed), `.invalidGrant` for a row that makes an invalid grant, or a session
@@ -47,6 +52,7 @@ public struct GrantSync: Sendable {
             try await store.recordGrantDigest(expected, comsatID: comsatID)
             ComSatMetrics.sync(result: "in_sync")
             logger.debug("grants in sync", metadata: ["fog.grants.count": "\(expected.count)"])
+            try await sweepPending(on: session)
             return .inSync(expected)
         }
         logger.info(
@@ -67,7 +73,47 @@ public struct GrantSync: Sendable {
         try await store.recordGrantDigest(expected, comsatID: comsatID)
         ComSatMetrics.sync(result: "resynchronized")
         logger.notice("grants resynchronised", metadata: ["fog.grants.count": "\(expected.count)"])
+        try await sweepPending(on: session)
         return .resynchronized(expected: expected, before: actual)
+    }
+
+    /// Sweeps every session the ComSat lists as awaiting a sweep (`pendingSweeps`), so
+    /// removals whose client ids the controller never learnt, or whose sweep an earlier run
+    /// left undone, leave no session or queued message behind and free the client id for a
+    /// new grant. Pages through the whole list first, then sweeps. A client id the ComSat no
+    /// longer lists when its sweep arrives (swept concurrently by `revoke`) is skipped.
+    ///
+    /// - Returns: how many sessions were swept.
+    /// - Throws: a session error; sweeps not yet done stay pending on the ComSat and are
+    ///   retried by the next call.
+    @discardableResult
+    public func sweepPending(on session: ComSatSession) async throws(ControllerError) -> Int {
+        var clientIDs: [String] = []
+        var cursor: UInt32? = 0
+        while let position = cursor {
+            let response = try await session.send(
+                .pendingSweeps(cursor: position, limit: UInt16(ComSatProtocol.maximumListPage)))
+            guard case .pendingSweeps(let page, let next) = response.body else {
+                throw ControllerError(.responseInvalid, "ComSat \(session.comsatID) answered pendingSweeps without a list")
+            }
+            if let next, next <= position {
+                throw ControllerError(
+                    .responseInvalid, "ComSat \(session.comsatID) answered pendingSweeps cursor \(position) with cursor \(next)")
+            }
+            clientIDs += page
+            cursor = next
+        }
+        guard !clientIDs.isEmpty else { return 0 }
+        var swept = 0
+        for clientID in clientIDs {
+            if try await session.sweep(clientID: clientID) {
+                swept += 1
+            }
+        }
+        logger.notice(
+            "swept sessions of removed grants",
+            metadata: ["fog.comsat.id": "\(session.comsatID)", "fog.sweeps.listed": "\(clientIDs.count)", "fog.sweeps.done": "\(swept)"])
+        return swept
     }
 
     /// Installs (or replaces) `grants` on the ComSat, in batches.

@@ -20,6 +20,11 @@ public enum ComSatCommand: Sendable, Hashable {
     case list(cursor: UInt32, limit: UInt16)
     /// Asks for the plugin's counters.
     case stats
+    /// Asks for up to `limit` client ids of removed grants whose sessions still await the
+    /// controller's sweep, from position `cursor` (start with 0). These include removals
+    /// the controller did not itself ask for by client id (`replaceAll`) and sweeps left
+    /// undone when the controller stopped between a removal and its sweep.
+    case pendingSweeps(cursor: UInt32, limit: UInt16)
 
     /// The wire code of a command.
     public enum Code: UInt8, Sendable, CaseIterable, CustomStringConvertible {
@@ -29,6 +34,7 @@ public enum ComSatCommand: Sendable, Hashable {
         case digest = 4
         case list = 5
         case stats = 6
+        case pendingSweeps = 7
 
         public var description: String {
             switch self {
@@ -38,6 +44,7 @@ public enum ComSatCommand: Sendable, Hashable {
             case .digest: "digest"
             case .list: "list"
             case .stats: "stats"
+            case .pendingSweeps: "pendingSweeps"
             }
         }
     }
@@ -50,6 +57,7 @@ public enum ComSatCommand: Sendable, Hashable {
         case .digest: .digest
         case .list: .list
         case .stats: .stats
+        case .pendingSweeps: .pendingSweeps
         }
     }
 
@@ -58,7 +66,7 @@ public enum ComSatCommand: Sendable, Hashable {
     public var changesGrants: Bool {
         switch self {
         case .addGrants, .removeGrants, .replaceAll: true
-        case .digest, .list, .stats: false
+        case .digest, .list, .stats, .pendingSweeps: false
         }
     }
 }

@@ -27,7 +27,7 @@ public struct ComSatRequest: Sendable, Hashable {
             for username in usernames {
                 try writer.writeLengthPrefixed16(Array(username.utf8))
             }
-        case .list(let cursor, let limit):
+        case .list(let cursor, let limit), .pendingSweeps(let cursor, let limit):
             writer.writeUInt32(cursor)
             writer.writeUInt16(limit)
         case .digest, .stats:
@@ -67,6 +67,8 @@ public struct ComSatRequest: Sendable, Hashable {
             command = .removeGrants(usernames)
         case .list:
             command = .list(cursor: try reader.readUInt32(), limit: try reader.readUInt16())
+        case .pendingSweeps:
+            command = .pendingSweeps(cursor: try reader.readUInt32(), limit: try reader.readUInt16())
         case .digest:
             command = .digest
         case .stats:

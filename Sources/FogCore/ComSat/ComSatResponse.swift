@@ -51,6 +51,8 @@ public struct ComSatResponse: Sendable, Hashable {
         /// `nextCursor` is nil after the last page.
         case list(entries: [ListEntry], nextCursor: UInt32?)
         case stats(ComSatStats)
+        /// Client ids awaiting a session sweep; `nextCursor` is nil after the last page.
+        case pendingSweeps(clientIDs: [String], nextCursor: UInt32?)
     }
 
     /// Longest reason string sent.
@@ -108,6 +110,14 @@ public struct ComSatResponse: Sendable, Hashable {
             }
         case .stats(let stats):
             stats.write(to: &writer)
+        case .pendingSweeps(let clientIDs, let nextCursor):
+            writer.writeUInt32(nextCursor ?? Self.endOfList)
+            writer.writeUInt16(UInt16(clamping: clientIDs.count))
+            for clientID in clientIDs.prefix(Int(UInt16.max)) {
+                let bytes = Array(clientID.utf8.prefix(Grant.maximumIdentifierLength))
+                writer.writeUInt16(UInt16(bytes.count))
+                writer.writeBytes(bytes)
+            }
         }
         return writer.bytes
     }
@@ -156,6 +166,15 @@ public struct ComSatResponse: Sendable, Hashable {
                 body = .list(entries: entries, nextCursor: next == endOfList ? nil : next)
             case .stats:
                 body = .stats(try ComSatStats(from: &reader))
+            case .pendingSweeps:
+                let next = try reader.readUInt32()
+                let count = Int(try reader.readUInt16())
+                var clientIDs: [String] = []
+                for _ in 0..<count {
+                    let clientID = try reader.readLengthPrefixed16(maximum: Grant.maximumIdentifierLength)
+                    clientIDs.append(String(decoding: clientID, as: UTF8.self))
+                }
+                body = .pendingSweeps(clientIDs: clientIDs, nextCursor: next == endOfList ? nil : next)
             case nil:
                 body = .none
             }
@@ -169,7 +188,7 @@ public struct ComSatResponse: Sendable, Hashable {
     public var itemResults: [ComSatItemResult] {
         switch body {
         case .items(let items), .replaced(let items, _): items
-        case .none, .digest, .list, .stats: []
+        case .none, .digest, .list, .stats, .pendingSweeps: []
         }
     }
 

@@ -76,14 +76,6 @@ public final class MQTTSwarm {
         max(0, (descriptorLimit - Self.reservedDescriptors) / Self.descriptorsPerConnection)
     }
 
-    public func clientID(of connection: MQTTSwarmConnectionID) -> String {
-        connections[connection.index].options.clientID
-    }
-
-    public func isConnected(_ connection: MQTTSwarmConnectionID) -> Bool {
-        connections[connection.index].state == .connected
-    }
-
     /// Creates the libmosquitto client of a new connection; nothing is sent until
     /// `connect(_:maximumPending:timeout:handler:)`.
     public func add(_ options: MQTTSwarmConnectionOptions) throws(MQTTSwarmError) -> MQTTSwarmConnectionID {

@@ -1,14 +1,14 @@
 /// Produces mutated copies of valid messages for fuzz tests: bit flips, byte changes,
 /// insertions, deletions, truncations, extensions, extreme length bytes and splices, one to
 /// three at a time, so inputs reach deep into a decoder instead of failing at the first byte.
-struct ByteMutator {
-    var generator: SeededGenerator
+public struct ByteMutator {
+    public var generator: SeededGenerator
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         generator = SeededGenerator(seed: seed)
     }
 
-    mutating func mutate(_ samples: [[UInt8]]) -> [UInt8] {
+    public mutating func mutate(_ samples: [[UInt8]]) -> [UInt8] {
         var bytes = samples[Int.random(in: 0..<samples.count, using: &generator)]
         for _ in 0..<Int.random(in: 1...3, using: &generator) {
             bytes = mutateOnce(bytes, samples: samples)
