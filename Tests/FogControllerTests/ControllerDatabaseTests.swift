@@ -101,12 +101,7 @@ import Testing
 
     @Test func commandOutboxAndAgentDeletion() async throws {
         let database = try ControllerDatabase.inMemory(logger: F.logger)
-        let comsat = F.comsat()
-        try await database.insertComSat(comsat)
-        let (a, _) = F.agent(home: comsat.id)
-        let (b, _) = F.agent(home: comsat.id)
-        try await database.insertAgent(a)
-        try await database.insertAgent(b)
+        let (comsat, a, b) = try await F.twoAgentsOnOneComSat(in: database)
         for index in 1...3 {
             let command = try await database.enqueueCommand(agentID: a.id) { sequence in [UInt8(sequence), 0xEE] }
             #expect(command.sequence == Int64(index))
@@ -137,12 +132,7 @@ import Testing
         defer { directory.remove() }
         let path = directory.path + "/controller.sqlite"
         let database = try ControllerDatabase.open(path: path, logger: F.logger)
-        let comsat = F.comsat()
-        try await database.insertComSat(comsat)
-        let (a, _) = F.agent(home: comsat.id)
-        let (b, _) = F.agent(home: comsat.id)
-        try await database.insertAgent(a)
-        try await database.insertAgent(b)
+        let (comsat, a, b) = try await F.twoAgentsOnOneComSat(in: database)
         // Neighbours on the same pages, so the wiped link's cells sit among live ones.
         var neighbours: [OpaqueID] = []
         for _ in 0..<20 {
@@ -197,12 +187,7 @@ import Testing
         defer { directory.remove() }
         let path = directory.path + "/controller.sqlite"
         let database = try ControllerDatabase.open(path: path, logger: F.logger)
-        let comsat = F.comsat()
-        try await database.insertComSat(comsat)
-        let (a, _) = F.agent(home: comsat.id)
-        let (b, _) = F.agent(home: comsat.id)
-        try await database.insertAgent(a)
-        try await database.insertAgent(b)
+        let (comsat, a, b) = try await F.twoAgentsOnOneComSat(in: database)
         let (link, halves, secrets) = F.link(comsatID: comsat.id, a: a.id, b: b.id)
         try await database.insertLink(link, halves: halves)
         _ = try await database.reportSecretHash(secrets[0].hash, linkID: link.id, side: .a)

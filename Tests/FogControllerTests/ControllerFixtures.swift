@@ -13,6 +13,19 @@ enum ControllerFixtures {
             controllerClientID: "controller-test")
     }
 
+    /// One ComSat with two agents at home on it, inserted: the smallest fabric a link needs.
+    static func twoAgentsOnOneComSat(
+        in database: ControllerDatabase
+    ) async throws -> (comsat: ComSatRecord, a: AgentRecord, b: AgentRecord) {
+        let comsat = comsat()
+        try await database.insertComSat(comsat)
+        let (a, _) = agent(home: comsat.id)
+        let (b, _) = agent(home: comsat.id)
+        try await database.insertAgent(a)
+        try await database.insertAgent(b)
+        return (comsat, a, b)
+    }
+
     static func agent(name: String = "agent-\(OpaqueID())", home: OpaqueID) -> (AgentRecord, Secret) {
         let secret = Secret()
         let id = OpaqueID()
