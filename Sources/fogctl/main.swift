@@ -9,7 +9,7 @@ struct Fogctl: ParsableCommand {
         commandName: "fogctl",
         abstract: "Administer a FogFabric controller over its loopback API.",
         version: ControllerConfiguration.version,
-        subcommands: [Comsat.self, Status.self]
+        subcommands: [Agent.self, Comsat.self, Status.self]
     )
 }
 
@@ -77,9 +77,63 @@ extension Fogctl {
         }
     }
 
+    struct Agent: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Provision and list agents.", subcommands: [Add.self, Ls.self])
+    }
+
     struct Comsat: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Enrol and list ComSats.", subcommands: [Add.self, Ls.self, Pin.self])
+    }
+}
+
+extension Fogctl.Agent {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a one-time provisioning key for a new agent.",
+            discussion: """
+                Prints the key once (the controller keeps only its hash) with the exact \
+                'fog-agent provision' command to run on the edge node.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "Name of the agent (1...64 characters of A-Z a-z 0-9 . _ -).")
+        var name: String
+
+        @Option(help: "The agent's home ComSat (may be left out when exactly one is enrolled).")
+        var comsat: String?
+
+        @Option(help: "Minutes the key stays usable (default 20, at most 10080).")
+        var lifetime: Int?
+
+        func validate() throws {
+            if let lifetime, !(1...10_080).contains(lifetime) {
+                throw ValidationError("--lifetime must be 1...10080 minutes (at most 7 days)")
+            }
+        }
+
+        func run() throws {
+            try reporting {
+                let result = try global.client().addAgent(
+                    AgentProvisioningRequest(name: name, comsat: comsat, lifetimeSeconds: lifetime.map { $0 * 60 }))
+                try global.show(result, table: AdminTable.provisioningKey(result))
+            }
+        }
+    }
+
+    struct Ls: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List provisioned agents.")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            try reporting {
+                let agents = try global.client().agents()
+                try global.show(AgentList(agents: agents), table: AdminTable.agents(agents))
+            }
+        }
     }
 }
 

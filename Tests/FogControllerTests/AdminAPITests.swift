@@ -46,7 +46,7 @@ import Testing
 
     @Test func refusesAMissingOrWrongTokenOnEveryRoute() async throws {
         try await withAPI { client, token, _, _, _ in
-            for uri in ["/v1/status", "/v1/comsats", "/metrics"] {
+            for uri in ["/v1/status", "/v1/comsats", "/v1/agents", "/metrics"] {
                 for headers: HTTPFields in [
                     [:], Self.bearer(Secret().text), Self.bearer(""), [.authorization: "Basic \(token)"],
                     Self.bearer(token + "x"),
@@ -218,5 +218,83 @@ import Testing
         }
         #expect(throws: ControllerConfigurationError.self) { try AdminAPIConfiguration(port: 65536).validate() }
         #expect(throws: ControllerConfigurationError.self) { try AdminAPIConfiguration(port: -1).validate() }
+    }
+
+    @Test func refusesAgentRoutesWithoutTheToken() async throws {
+        try await withAPI { client, _, _, database, _ in
+            try await database.insertComSat(ControllerFixtures.comsat(name: "edge"))
+            for headers: HTTPFields in [[:], Self.bearer(Secret().text)] {
+                try await client.execute(uri: "/v1/agents", method: .get, headers: headers) { response throws in
+                    #expect(response.status == .unauthorized)
+                    #expect(try Self.decode(AdminErrorBody.self, response.body).code == "unauthorized")
+                }
+                var post = headers
+                post[.contentType] = "application/json"
+                try await client.execute(
+                    uri: "/v1/agents", method: .post, headers: post,
+                    body: try Self.json(AgentProvisioningRequest(name: "edge-1", comsat: "edge"))
+                ) { response throws in
+                    #expect(response.status == .unauthorized)
+                    #expect(try Self.decode(AdminErrorBody.self, response.body).code == "unauthorized")
+                }
+            }
+        }
+    }
+
+    @Test func explainsWhyNoProvisioningKeyCanBeIssued() async throws {
+        try await withAPI { client, token, _, database, _ in
+            var headers = Self.bearer(token)
+            headers[.contentType] = "application/json"
+            func post(
+                _ request: AgentProvisioningRequest, _ status: HTTPResponse.Status, _ code: String, _ text: String
+            ) async throws {
+                try await client.execute(uri: "/v1/agents", method: .post, headers: headers, body: try Self.json(request)) {
+                    response throws in
+                    #expect(response.status == status, "\(request)")
+                    let error = try Self.decode(AdminErrorBody.self, response.body)
+                    #expect(error.code == code, "\(request)")
+                    #expect(
+                        error.message.contains(text) || error.hint?.contains(text) == true, "\(request): \(error)")
+                }
+            }
+            try await post(AgentProvisioningRequest(name: "edge-1"), .notFound, "notFound", "no ComSat is enrolled")
+            try await database.insertComSat(ControllerFixtures.comsat(name: "edge"))
+            try await post(AgentProvisioningRequest(name: "edge-1", comsat: "nosuch"), .notFound, "notFound", "'nosuch'")
+            try await post(AgentProvisioningRequest(name: "bad name", comsat: "edge"), .badRequest, "invalidName", "bad name")
+            try await post(
+                AgentProvisioningRequest(name: "edge-1", comsat: "edge", lifetimeSeconds: 0), .badRequest, "badRequest",
+                "lifetime")
+            // Known but without a live session (none runs in this test): 503 with what to do.
+            try await post(AgentProvisioningRequest(name: "edge-1"), .serviceUnavailable, "comsatUnreachable", "fogctl comsat pin")
+            try await database.insertComSat(ControllerFixtures.comsat(name: "edge-2"))
+            try await post(AgentProvisioningRequest(name: "edge-1"), .badRequest, "badRequest", "edge, edge-2")
+            try await client.execute(uri: "/v1/agents", method: .get, headers: Self.bearer(token)) { response throws in
+                #expect(try Self.decode(AgentList.self, response.body).agents.isEmpty)
+            }
+        }
+    }
+
+    @Test func listsAgentsWithoutSecrets() async throws {
+        try await withAPI { client, token, _, database, _ in
+            let comsat = ControllerFixtures.comsat(name: "edge")
+            try await database.insertComSat(comsat)
+            let (agent, secret) = ControllerFixtures.agent(name: "sensor-1", home: comsat.id)
+            try await database.insertAgent(agent)
+            try await client.execute(uri: "/v1/agents", method: .get, headers: Self.bearer(token)) { response throws in
+                #expect(response.status == .ok)
+                let list = try Self.decode(AgentList.self, response.body)
+                #expect(
+                    list.agents.map { [$0.id, $0.name, $0.comsatID, $0.comsat ?? "-", $0.presence] } == [
+                        [agent.id.description, "sensor-1", comsat.id.description, "edge", "unknown"]
+                    ])
+                let text = String(buffer: response.body)
+                for secretText in [
+                    secret.text, agent.secretHash.description, agent.signingKey.description, agent.commandTopicID.description,
+                    agent.replyTopicID.description,
+                ] {
+                    #expect(!text.contains(secretText))
+                }
+            }
+        }
     }
 }

@@ -12,6 +12,8 @@ internal import Logging
 /// | `GET /v1/comsats` | `ComSatList` |
 /// | `POST /v1/comsats` | enrols (`ComSatEnrolmentRequest` → 201 `ComSatEnrolmentResult`) |
 /// | `POST /v1/comsats/{name}/key` | pins the ComSat's response key (`ComSatKeyPin` → `ComSatSummary`) |
+/// | `GET /v1/agents` | `AgentList` |
+/// | `POST /v1/agents` | issues a provisioning key (`AgentProvisioningRequest` → 201 `AgentProvisioningResult`) |
 /// | `GET /metrics` | Prometheus text exposition |
 struct AdminRoutes: Sendable {
     let environment: AdminAPIEnvironment
@@ -21,8 +23,13 @@ struct AdminRoutes: Sendable {
         router.get("/v1/comsats") { _, _ in try await comsats() }
         router.post("/v1/comsats") { request, context in try await enrol(request, context: context) }
         router.post("/v1/comsats/{name}/key") { request, context in try await pinKey(request, context: context) }
+        router.get("/v1/agents") { _, _ in try await agents() }
+        router.post("/v1/agents") { request, context in try await addAgent(request, context: context) }
         router.get("/metrics") { _, _ in metrics() }
     }
+
+    /// Longest provisioning key lifetime accepted: a key is meant to be used the same day.
+    static let maximumKeyLifetimeSeconds = 7 * 24 * 3_600
 
     private func status() async throws -> Response {
         let records = try await environment.store.comsats()
@@ -83,6 +90,68 @@ struct AdminRoutes: Sendable {
         environment.comsatKeyPinned()
         let pinned = try await environment.store.comsat(id: record.id) ?? record
         return try Self.json(ComSatSummary(pinned, connected: await isConnected(record.id)))
+    }
+
+    private func agents() async throws -> Response {
+        let names = Dictionary(uniqueKeysWithValues: try await environment.store.comsats().map { ($0.id, $0.name) })
+        let agents = try await environment.store.agents().map { AgentSummary($0, comsatName: names[$0.homeComSatID]) }
+        return try Self.json(AgentList(agents: agents))
+    }
+
+    private func addAgent(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let body = try await request.decode(as: AgentProvisioningRequest.self, context: context)
+        try ProvisioningKeyIssuer.checkName(body.name)
+        let lifetime = body.lifetimeSeconds ?? Int(ProvisioningKeyIssuer.defaultLifetime.components.seconds)
+        guard (1...Self.maximumKeyLifetimeSeconds).contains(lifetime) else {
+            throw AdminAPIError.badRequest(
+                "a provisioning key lifetime of \(lifetime) s is outside 1...\(Self.maximumKeyLifetimeSeconds) s",
+                hint: "give the lifetime in whole seconds (fogctl: --lifetime MINUTES), at most 7 days")
+        }
+        let comsat = try await homeComSat(named: body.comsat)
+        guard let fleet = environment.fleet, await isConnected(comsat.id) else {
+            throw AdminAPIError(
+                .serviceUnavailable, code: ControllerError.Code.comsatUnreachable.description,
+                message: "the controller has no live session to ComSat '\(comsat.name)' (\(comsat.id))",
+                hint: comsat.responseKey == nil
+                    ? "pin the ComSat's key with `fogctl comsat pin`, then retry once `fogctl comsat ls` shows it connected"
+                    : "check that the ComSat runs and is reachable; retry once `fogctl comsat ls` shows it connected")
+        }
+        let issuer = ProvisioningKeyIssuer(home: environment.home, store: environment.store, fleet: fleet, logger: context.logger)
+        let key = try await issuer.issue(agentName: body.name, comsatID: comsat.id, lifetime: .seconds(lifetime))
+        context.logger.notice(
+            "audit: agent provisioning key issued",
+            metadata: [
+                "fog.provisioning_key.id": "\(key.id)", "fog.agent.name": "\(body.name)", "fog.comsat.id": "\(comsat.id)",
+                "fog.admin.action": "agent.add",
+            ])
+        let expiresAt = Date(timeIntervalSince1970: TimeInterval(key.expiry.millisecondsSinceEpoch / 1_000))
+        return try Self.json(
+            AgentProvisioningResult(
+                name: body.name, token: key.token, keyID: key.id.description, expiresAt: expiresAt,
+                comsat: ComSatSummary(comsat, connected: true)),
+            status: .created)
+    }
+
+    /// The ComSat named `name`, or the only one enrolled when `name` is nil.
+    private func homeComSat(named name: String?) async throws -> ComSatRecord {
+        if let name {
+            guard let record = try await environment.store.comsat(named: name) else {
+                throw ControllerError(.notFound, "no ComSat is named '\(name)'")
+            }
+            return record
+        }
+        let all = try await environment.store.comsats()
+        guard all.count == 1, let only = all.first else {
+            if all.isEmpty {
+                throw AdminAPIError(
+                    .notFound, code: ControllerError.Code.notFound.description, message: "no ComSat is enrolled",
+                    hint: "enrol one with `fogctl comsat add`, then pin its key with `fogctl comsat pin`")
+            }
+            throw AdminAPIError.badRequest(
+                "\(all.count) ComSats are enrolled; name the agent's home ComSat",
+                hint: "pass comsat (fogctl: --comsat NAME), one of: \(all.map(\.name).joined(separator: ", "))")
+        }
+        return only
     }
 
     private func metrics() -> Response {

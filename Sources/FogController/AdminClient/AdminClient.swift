@@ -57,6 +57,15 @@ public struct AdminClient: Sendable {
         return try request("POST", path, body: try Self.encode(ComSatKeyPin(responseKey: responseKey), for: path), as: ComSatSummary.self)
     }
 
+    /// Issues a one-time provisioning key for a new agent (`POST /v1/agents`).
+    public func addAgent(_ agent: AgentProvisioningRequest) throws(AdminClientError) -> AgentProvisioningResult {
+        try request("POST", "/v1/agents", body: try Self.encode(agent, for: "/v1/agents"), as: AgentProvisioningResult.self)
+    }
+
+    public func agents() throws(AdminClientError) -> [AgentSummary] {
+        try request("GET", "/v1/agents", as: AgentList.self).agents
+    }
+
     /// The Prometheus text of `GET /metrics`.
     public func metrics() throws(AdminClientError) -> String {
         String(decoding: try send("GET", "/metrics", body: nil).body, as: UTF8.self)

@@ -32,6 +32,42 @@ public enum AdminTable {
             })
     }
 
+    public static func agents(_ agents: [AgentSummary]) -> String {
+        render(
+            header: ["NAME", "ID", "COMSAT", "PRESENCE", "CREATED"],
+            rows: agents.map { agent in
+                [
+                    agent.name, agent.id, agent.comsat ?? agent.comsatID, agent.presence,
+                    ISO8601DateFormatter().string(from: agent.created),
+                ]
+            })
+    }
+
+    /// What `fogctl agent add` prints: the key, its expiry and the command for the edge node.
+    public static func provisioningKey(_ result: AgentProvisioningResult) -> String {
+        var text = "provisioning key for agent '\(result.name)' on ComSat '\(result.comsat.name)' "
+        text += "(single use, expires \(ISO8601DateFormatter().string(from: result.expiresAt))):\n"
+        text += result.token + "\n\nrun on the edge node"
+        if result.comsat.caFile != nil { text += " (with a copy of the ComSat's CA file)" }
+        text += ":\n" + provisionCommand(result).map(shellQuoted).joined(separator: " ") + "\n"
+        return text
+    }
+
+    /// The `fog-agent provision` arguments that use `result`'s key on its ComSat.
+    public static func provisionCommand(_ result: AgentProvisioningResult) -> [String] {
+        var arguments = ["fog-agent", "provision", "--key", result.token, "--comsat", result.comsat.url]
+        if let caFile = result.comsat.caFile { arguments += ["--ca", caFile] }
+        return arguments
+    }
+
+    /// `word` as one POSIX shell word: unchanged when it has no special character.
+    static func shellQuoted(_ word: String) -> String {
+        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._/:=@%+,-".unicodeScalars.contains(scalar))
+        }
+        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     public static func status(_ status: ControllerStatus) -> String {
         let counts = status.comsats
         return render(

@@ -16,6 +16,7 @@ public actor ComSatFleet {
     private let sync: GrantSync
     private let logger: Logger
     private var sessions: [OpaqueID: ComSatSession] = [:]
+    private var sessionConnected: (@Sendable (ComSatSession) async throws(ControllerError) -> Void)?
 
     public init(
         home: ControllerHome, store: any ControllerStore, configuration: ComSatSessionConfiguration = .init(),
@@ -67,12 +68,22 @@ public actor ComSatFleet {
         do {
             try await session.connect()
             try await sync.synchronize(session)
+            try await sessionConnected?(session)
         } catch {
             await session.close()
             throw error
         }
         sessions[comsat.id] = session
         try await store.setHealth(.healthy, comsatID: comsat.id, at: Date())
+    }
+
+    /// Sets what runs for each session once it is connected and synchronised, before the
+    /// fleet lists it (so also for ComSats connected later). Its failure closes the session,
+    /// and the next `connectAll` tries again — a session is never live half set up.
+    public func setSessionConnectedHandler(
+        _ handler: (@Sendable (ComSatSession) async throws(ControllerError) -> Void)?
+    ) {
+        sessionConnected = handler
     }
 
     /// The live session to `comsatID`, if connected.

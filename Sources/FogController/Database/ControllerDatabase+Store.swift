@@ -93,6 +93,12 @@ extension ControllerDatabase: ControllerStore {
         try await read("reading agent \(id)") { db in try AgentRecord.fetchOne(db, key: id.description) }
     }
 
+    public func agents() async throws(ControllerError) -> [AgentRecord] {
+        try await read("listing agents") { db in
+            try AgentRecord.order(AgentRecord.Columns.name, AgentRecord.Columns.id).fetchAll(db)
+        }
+    }
+
     public func deleteAgent(id: OpaqueID) async throws(ControllerError) -> [RevokedPrincipal] {
         let revoked = try await write("deleting agent \(id)") { db in
             guard let agent = try AgentRecord.fetchOne(db, key: id.description) else {

@@ -31,6 +31,8 @@ public protocol ControllerStore: Sendable {
     // MARK: Agents
     func insertAgent(_ agent: AgentRecord) async throws(ControllerError)
     func agent(id: OpaqueID) async throws(ControllerError) -> AgentRecord?
+    /// Every agent, ordered by name.
+    func agents() async throws(ControllerError) -> [AgentRecord]
     /// Deletes the agent, its microservices and commands, and every link it has a half
     /// of (both halves). Returns the principals to revoke; `.notFound` if no such agent.
     func deleteAgent(id: OpaqueID) async throws(ControllerError) -> [RevokedPrincipal]

@@ -29,6 +29,18 @@ public struct ProvisioningKeyIssuer: Sendable {
         self.now = now
     }
 
+    /// Checks that `agentName` can name an agent.
+    /// - Throws: `.invalidName` saying what a name may be.
+    public static func checkName(_ agentName: String) throws(ControllerError) {
+        guard (1...ProvisioningRequest.maximumNameLength).contains(agentName.utf8.count),
+            Grant.isValidIdentifier(agentName.utf8)
+        else {
+            throw ControllerError(
+                .invalidName,
+                "agent name '\(agentName)' must be 1...\(ProvisioningRequest.maximumNameLength) characters of [A-Za-z0-9._-]")
+        }
+    }
+
     /// Issues a key for an agent to be called `agentName`, homed on `comsatID`.
     ///
     /// - Returns: the key; its `token` is shown to the operator once and never stored.
@@ -37,13 +49,7 @@ public struct ProvisioningKeyIssuer: Sendable {
     public func issue(
         agentName: String, comsatID: OpaqueID, lifetime: Duration = defaultLifetime
     ) async throws(ControllerError) -> ProvisioningKey {
-        guard (1...ProvisioningRequest.maximumNameLength).contains(agentName.utf8.count),
-            Grant.isValidIdentifier(agentName.utf8)
-        else {
-            throw ControllerError(
-                .invalidName,
-                "agent name '\(agentName)' must be 1...\(ProvisioningRequest.maximumNameLength) characters of [A-Za-z0-9._-]")
-        }
+        try Self.checkName(agentName)
         guard lifetime >= .seconds(1) else {
             throw ControllerError(.invalidName, "a provisioning key must live at least one second, not \(lifetime)")
         }

@@ -85,10 +85,15 @@ public actor ProvisioningService {
                     }
                 }
             }
+            // Finished: end the grace periods now so a shutdown is not held up by them. A
+            // revocation cut short is left to the next synchronisation, which drops every
+            // grant the store no longer lists.
+            group.cancelAll()
         }
     }
 
-    /// Stops `run()` once the requests already received are handled.
+    /// Stops `run()` once the requests already received are handled; grace periods still
+    /// running end at once.
     public func finish() {
         sink.finish()
     }

@@ -6,9 +6,10 @@ public import UnixSignals
 
 /// `fog-controller`'s work: `initialize` makes a home, `run` serves until SIGTERM/SIGINT.
 ///
-/// `run` is one `ServiceGroup` of the admin API and the ComSat fleet. A signal starts a
-/// graceful shutdown of both: the API stops accepting and finishes its requests, the fleet
-/// stops retrying and closes its sessions; then `run` returns.
+/// `run` is one `ServiceGroup` of the admin API, the provisioning service and the ComSat
+/// fleet. A signal starts a graceful shutdown of all three, in that order: the API stops
+/// accepting and finishes its requests, provisioning answers what it already received, the
+/// fleet stops retrying and closes its sessions; then `run` returns.
 public struct ControllerService: Sendable {
     public var configuration: ControllerConfiguration
     private let logger: Logger
@@ -44,13 +45,19 @@ public struct ControllerService: Sendable {
         fleetLogger[metadataKey: "fog.controller.id"] = "\(home.controllerID)"
         let fleet = ComSatFleet(home: home, store: database, configuration: configuration.comsatSession, logger: fleetLogger)
         let fleetService = ComSatFleetService(fleet: fleet, configuration: configuration, logger: fleetLogger)
+        let provisioning = ProvisioningService(home: home, store: database, fleet: fleet, logger: fleetLogger)
+        // Every session the fleet connects, now or later, carries provisioning requests.
+        await fleet.setSessionConnectedHandler { session throws(ControllerError) in try await provisioning.attach(session) }
         let environment = AdminAPIEnvironment(
             home: home, store: database, fleet: fleet, registry: registry, comsatKeyPinned: { fleetService.wake() })
         let application = try buildAdminApplication(
             configuration: configuration.admin, environment: environment, logger: logger, onListening: onListening)
         // Shut down in reverse order: the API stops taking changes before the sessions close.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: fleetService), .init(service: application)],
+            services: [
+                .init(service: fleetService), .init(service: ProvisioningLifecycle(provisioning: provisioning)),
+                .init(service: application),
+            ],
             gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
         // A ComSat that hangs mid-command must not keep the process alive: after this the
         // remaining work is cancelled.
