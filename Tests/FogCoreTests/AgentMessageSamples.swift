@@ -31,6 +31,8 @@ enum AgentMessageSamples {
             .assignLinkHalf(bare),
             .stopAndWipeLinkHalf(linkID: linkID, side: .a),
             .ping,
+            .setLinkRoutes(linkID: linkID, side: .b, routes: assignment.routes),
+            .setLinkRoutes(linkID: linkID, side: .a, routes: []),
         ]
     }
 

@@ -13,6 +13,7 @@
 /// | 3 | `assignLinkHalf` | `LinkHalfAssignment` |
 /// | 4 | `stopAndWipeLinkHalf` | 16 link id, 1 side |
 /// | 5 | `ping` | nothing |
+/// | 6 | `setLinkRoutes` | 16 link id, 1 side, 2 route count (0...64), each a `LinkRoute` |
 public enum AgentCommand: Sendable, Hashable {
     case deployMicroservice(MicroserviceSpec)
     case removeMicroservice(name: String)
@@ -23,6 +24,10 @@ public enum AgentCommand: Sendable, Hashable {
     /// Does nothing but get acknowledged: a liveness probe and a way to learn the agent's
     /// last applied sequence number.
     case ping
+    /// Replaces the routes of a half the agent already runs (a route was added to or removed
+    /// from an existing link). Carries no key: the pre-shared key went only with
+    /// `assignLinkHalf`, and the controller no longer holds it.
+    case setLinkRoutes(linkID: OpaqueID, side: Grant.LinkSide, routes: [LinkRoute])
 
     func write(to writer: inout ByteWriter) throws(CodecError) {
         switch self {
@@ -41,6 +46,11 @@ public enum AgentCommand: Sendable, Hashable {
             writer.writeUInt8(side.rawValue)
         case .ping:
             writer.writeUInt8(5)
+        case .setLinkRoutes(let linkID, let side, let routes):
+            writer.writeUInt8(6)
+            linkID.write(to: &writer)
+            writer.writeUInt8(side.rawValue)
+            try LinkRoute.writeList(routes, to: &writer)
         }
     }
 
@@ -54,6 +64,10 @@ public enum AgentCommand: Sendable, Hashable {
             let linkID = try OpaqueID(from: &reader)
             self = .stopAndWipeLinkHalf(linkID: linkID, side: try LinkHalfAssignment.readSide(from: &reader))
         case 5: self = .ping
+        case 6:
+            let linkID = try OpaqueID(from: &reader)
+            let side = try LinkHalfAssignment.readSide(from: &reader)
+            self = .setLinkRoutes(linkID: linkID, side: side, routes: try LinkRoute.readList(from: &reader))
         case let tag:
             throw CodecError(code: .invalidValue, offset: tagOffset, message: "unknown agent command tag \(tag)")
         }
@@ -69,6 +83,7 @@ extension AgentCommand: CustomStringConvertible {
         case .assignLinkHalf(let assignment): "assignLinkHalf(\(assignment.linkID), side \(assignment.side))"
         case .stopAndWipeLinkHalf(let linkID, let side): "stopAndWipeLinkHalf(\(linkID), side \(side))"
         case .ping: "ping"
+        case .setLinkRoutes(let linkID, let side, let routes): "setLinkRoutes(\(linkID), side \(side), \(routes.count) routes)"
         }
     }
 }

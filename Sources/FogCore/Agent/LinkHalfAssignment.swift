@@ -18,7 +18,7 @@
 ///     32   pre-shared key
 ///      2   route count, 0...64; each a `LinkRoute`
 public struct LinkHalfAssignment: Sendable, Hashable {
-    public static let maximumRouteCount = 64
+    public static let maximumRouteCount = LinkRoute.maximumCount
 
     public var linkID: OpaqueID
     public var side: Grant.LinkSide
@@ -49,6 +49,19 @@ public struct LinkHalfAssignment: Sendable, Hashable {
         self.clientID = clientID
         self.preSharedKey = preSharedKey
         self.routes = routes
+    }
+
+    /// The assignment alone, as the agent hands it to the half's `fog-link` process.
+    public func encoded() throws(CodecError) -> [UInt8] {
+        var writer = ByteWriter(capacity: 512)
+        try write(to: &writer)
+        return writer.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(CodecError) {
+        var reader = ByteReader(bytes)
+        try self.init(from: &reader)
+        try reader.expectEnd()
     }
 
     func write(to writer: inout ByteWriter) throws(CodecError) {
@@ -86,15 +99,7 @@ public struct LinkHalfAssignment: Sendable, Hashable {
             try WireText.write(value, field: field, maximum: Grant.maximumIdentifierLength, to: &writer)
         }
         writer.writeBytes(preSharedKey.bytes)
-        guard routes.count <= Self.maximumRouteCount else {
-            throw CodecError(
-                code: .lengthTooLarge, offset: writer.count,
-                message: "\(routes.count) routes; at most \(Self.maximumRouteCount) allowed")
-        }
-        writer.writeUInt16(UInt16(routes.count))
-        for route in routes {
-            try route.write(to: &writer)
-        }
+        try LinkRoute.writeList(routes, to: &writer)
     }
 
     init(from reader: inout ByteReader) throws(CodecError) {
@@ -127,18 +132,7 @@ public struct LinkHalfAssignment: Sendable, Hashable {
             throw CodecError(code: .invalidValue, offset: keyOffset, message: "pre-shared key has the wrong size")
         }
         preSharedKey = key
-        let countOffset = reader.offset
-        let count = Int(try reader.readUInt16())
-        guard count <= Self.maximumRouteCount else {
-            throw CodecError(
-                code: .lengthTooLarge, offset: countOffset,
-                message: "\(count) routes; at most \(Self.maximumRouteCount) allowed")
-        }
-        var routes: [LinkRoute] = []
-        for _ in 0..<count {
-            routes.append(try LinkRoute(from: &reader))
-        }
-        self.routes = routes
+        routes = try LinkRoute.readList(from: &reader)
     }
 
     static func readSide(from reader: inout ByteReader) throws(CodecError) -> Grant.LinkSide {

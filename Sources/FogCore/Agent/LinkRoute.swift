@@ -18,6 +18,8 @@ public struct LinkRoute: Sendable, Hashable {
     }
 
     public static let maximumTopicLength = 256
+    /// Most routes one link half carries.
+    public static let maximumCount = 64
 
     public var channel: UInt16
     public var direction: Direction
@@ -62,5 +64,32 @@ public struct LinkRoute: Sendable, Hashable {
         let bytes = topic.utf8
         return (1...maximumTopicLength).contains(bytes.count)
             && !bytes.contains { $0 == 0x2B || $0 == 0x23 || $0 == 0 }
+    }
+
+    /// `u16` count (0...`maximumCount`), then each route.
+    static func writeList(_ routes: [LinkRoute], to writer: inout ByteWriter) throws(CodecError) {
+        guard routes.count <= maximumCount else {
+            throw CodecError(
+                code: .lengthTooLarge, offset: writer.count,
+                message: "\(routes.count) routes; at most \(maximumCount) allowed")
+        }
+        writer.writeUInt16(UInt16(routes.count))
+        for route in routes {
+            try route.write(to: &writer)
+        }
+    }
+
+    static func readList(from reader: inout ByteReader) throws(CodecError) -> [LinkRoute] {
+        let countOffset = reader.offset
+        let count = Int(try reader.readUInt16())
+        guard count <= maximumCount else {
+            throw CodecError(
+                code: .lengthTooLarge, offset: countOffset, message: "\(count) routes; at most \(maximumCount) allowed")
+        }
+        var routes: [LinkRoute] = []
+        for _ in 0..<count {
+            routes.append(try LinkRoute(from: &reader))
+        }
+        return routes
     }
 }
