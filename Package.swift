@@ -105,6 +105,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Real-process fixtures shared by the controller, agent and link tests: a ComSat with
+        // the plugin enrolled in a controller home, provisioning rigs, the controller process.
+        .target(
+            name: "FogIntegrationSupport",
+            dependencies: [
+                "FogController", "FogAgent", "FogCore", "FogMQTT", "FogTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         .target(
             name: "FogBench",
             dependencies: [
@@ -163,14 +175,14 @@ let package = Package(
         .testTarget(
             name: "FogControllerTests",
             dependencies: [
-                "FogController", "FogAgent", "FogCore", "FogMQTT", "FogTestSupport",
+                "FogController", "FogAgent", "FogCore", "FogMQTT", "FogTestSupport", "FogIntegrationSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FogAgentTests",
-            dependencies: ["FogAgent", "FogCore", "FogTestSupport"],
+            dependencies: ["FogAgent", "FogCore", "FogTestSupport", "FogIntegrationSupport"],
             swiftSettings: strictSettings
         ),
     ]

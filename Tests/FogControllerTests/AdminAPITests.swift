@@ -1,5 +1,6 @@
 import FogController
 import FogCore
+import FogIntegrationSupport
 import FogTestSupport
 import Foundation
 import HTTPTypes

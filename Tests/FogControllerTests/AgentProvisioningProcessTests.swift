@@ -1,6 +1,7 @@
 import FogAgent
 import FogController
 import FogCore
+import FogIntegrationSupport
 import FogTestSupport
 import Foundation
 import GRDB

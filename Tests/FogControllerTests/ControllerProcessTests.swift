@@ -1,4 +1,5 @@
 import FogController
+import FogIntegrationSupport
 import FogTestSupport
 import Foundation
 import Testing

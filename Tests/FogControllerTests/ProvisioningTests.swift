@@ -1,6 +1,7 @@
 import FogAgent
 import FogController
 import FogCore
+import FogIntegrationSupport
 import FogMQTT
 import FogTestSupport
 import Foundation

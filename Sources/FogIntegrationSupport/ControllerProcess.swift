@@ -1,22 +1,22 @@
 import FogController
-import FogTestSupport
+public import FogTestSupport
 import Foundation
 import Testing
 
 /// A real `fog-controller` child: `init` into a temp home, then `run --admin-port 0`, with
 /// the port read from its startup line. `run(_:)` stops it with SIGTERM (checking it exits
 /// cleanly) and deletes the directory, whether the body returned or threw.
-final class ControllerProcess {
-    let directory: TemporaryDirectory
-    let process: ChildProcess
-    let port: Int
-    var homePath: String { directory.path + "/home" }
-    var tokenPath: String { homePath + "/admin.token" }
-    var logPath: String { directory.path + "/controller.log" }
-    var url: String { "http://127.0.0.1:\(port)" }
+public final class ControllerProcess {
+    public let directory: TemporaryDirectory
+    public let process: ChildProcess
+    public let port: Int
+    public var homePath: String { directory.path + "/home" }
+    public var tokenPath: String { homePath + "/admin.token" }
+    public var logPath: String { directory.path + "/controller.log" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    static var executable: String { TestPaths.builtProduct("fog-controller") }
-    static var fogctl: String { TestPaths.builtProduct("fogctl") }
+    public static var executable: String { TestPaths.builtProduct("fog-controller") }
+    public static var fogctl: String { TestPaths.builtProduct("fogctl") }
 
     private init(directory: TemporaryDirectory, process: ChildProcess, port: Int) {
         self.directory = directory
@@ -24,16 +24,16 @@ final class ControllerProcess {
         self.port = port
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// The port in the `admin api listening on 127.0.0.1:PORT` line, once it is there.
-    static func listeningPort(in log: String) -> Int? {
+    public static func listeningPort(in log: String) -> Int? {
         let marker = "admin api listening on 127.0.0.1:"
         guard let range = log.range(of: marker) else { return nil }
         return Int(log[range.upperBound...].prefix { $0.isNumber })
     }
 
-    static func run(_ body: (ControllerProcess) async throws -> Void) async throws {
+    public static func run(_ body: (ControllerProcess) async throws -> Void) async throws {
         let directory = try TemporaryDirectory(prefix: "controller-process")
         defer { directory.remove() }
         let home = directory.path + "/home"
@@ -75,7 +75,7 @@ final class ControllerProcess {
     }
 
     /// Runs `fogctl` against this controller with its token.
-    func fogctl(_ arguments: [String], tokenFile: String? = nil) async throws -> (status: Int32, output: String) {
+    public func fogctl(_ arguments: [String], tokenFile: String? = nil) async throws -> (status: Int32, output: String) {
         try await ChildProcess.run(
             Self.fogctl, arguments + ["--controller", url, "--token-file", tokenFile ?? tokenPath], timeout: .seconds(30))
     }

@@ -1,10 +1,10 @@
-import FogController
-import FogCore
-import FogMQTT
-import FogTestSupport
+public import FogController
+public import FogCore
+public import FogMQTT
+public import FogTestSupport
 import Foundation
 import GRDB
-import Logging
+public import Logging
 import Testing
 
 /// A controller home and database with one ComSat enrolled through `ComSatEnrolment`, and
@@ -12,19 +12,19 @@ import Testing
 ///
 /// The broker is `BrokerConfiguration.comsat`, as in the plugin's own tests; here the
 /// plugin options come from the enrolment bundle instead of a hand-made identity.
-final class ComSatFixture {
-    let directory: TemporaryDirectory
-    let home: ControllerHome
-    let database: ControllerDatabase
-    let bundle: ComSatBundle
-    let broker: MosquittoBroker
-    let tls: TLSFiles?
-    private(set) var comsat: ComSatRecord
-    var pluginDirectory: String { directory.path + "/plugin" }
-    var grantStorePath: String { pluginDirectory + "/grants.journal" }
-    var identityKeyPath: String { pluginDirectory + "/identity.key" }
+public final class ComSatFixture {
+    public let directory: TemporaryDirectory
+    public let home: ControllerHome
+    public let database: ControllerDatabase
+    public let bundle: ComSatBundle
+    public let broker: MosquittoBroker
+    public let tls: TLSFiles?
+    public private(set) var comsat: ComSatRecord
+    public var pluginDirectory: String { directory.path + "/plugin" }
+    public var grantStorePath: String { pluginDirectory + "/grants.journal" }
+    public var identityKeyPath: String { pluginDirectory + "/identity.key" }
 
-    static let logger = ControllerFixtures.logger
+    public static let logger = ControllerFixtures.logger
 
     private init(
         directory: TemporaryDirectory, home: ControllerHome, database: ControllerDatabase, bundle: ComSatBundle,
@@ -41,7 +41,7 @@ final class ComSatFixture {
 
     /// Enrols, starts the broker, pins the ComSat's key and runs `body`; stops the broker
     /// and deletes every file afterwards, whether `body` returned or threw.
-    static func run(tls: Bool = false, _ body: (ComSatFixture) async throws -> Void) async throws {
+    public static func run(tls: Bool = false, _ body: (ComSatFixture) async throws -> Void) async throws {
         let directory = try TemporaryDirectory(prefix: "controller-comsat")
         defer { directory.remove() }
         let (home, _) = try ControllerHome.initialize(at: directory.path + "/home")
@@ -71,7 +71,7 @@ final class ComSatFixture {
         }
     }
 
-    func session(
+    public func session(
         configuration: ComSatSessionConfiguration = ComSatSessionConfiguration(
             responseTimeout: .seconds(10),
             reconnect: MQTTReconnectPolicy(initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))),
@@ -82,7 +82,7 @@ final class ComSatFixture {
 
     /// Runs `body` with a connected session and closes it afterwards.
     @discardableResult
-    func withSession<T>(
+    public func withSession<T>(
         onReconnect: (@Sendable (ComSatSession) async -> Void)? = nil, _ body: (ComSatSession) async throws -> T
     ) async throws -> T {
         let session = try session(onReconnect: onReconnect)
@@ -98,14 +98,14 @@ final class ComSatFixture {
     }
 
     /// An agent homed on this ComSat, stored, with the secret it would hold.
-    func addAgent() async throws -> (AgentRecord, Secret) {
+    public func addAgent() async throws -> (AgentRecord, Secret) {
         let (agent, secret) = ControllerFixtures.agent(home: comsat.id)
         try await database.insertAgent(agent)
         return (agent, secret)
     }
 
     /// A link between two agents on this ComSat whose halves both reported their hashes.
-    func addLink(between a: AgentRecord, and b: AgentRecord) async throws -> (LinkRecord, [LinkHalfRecord], [Secret]) {
+    public func addLink(between a: AgentRecord, and b: AgentRecord) async throws -> (LinkRecord, [LinkHalfRecord], [Secret]) {
         let (link, halves, secrets) = ControllerFixtures.link(comsatID: comsat.id, a: a.id, b: b.id)
         try await database.insertLink(link, halves: halves)
         var reported: [LinkHalfRecord] = []
@@ -125,7 +125,7 @@ final class ComSatFixture {
     }
 
     /// A client for these credentials, not yet connected.
-    func client(
+    public func client(
         clientID: String, username: String, password: String, cleanStart: Bool = true, sessionExpiry: UInt32 = 0
     ) -> MQTTClient {
         MQTTClient(
@@ -136,11 +136,11 @@ final class ComSatFixture {
     }
 
     /// Mosquitto's saved session database.
-    var persistencePath: String { broker.dataDirectory + "mosquitto.db" }
+    public var persistencePath: String { broker.dataDirectory + "mosquitto.db" }
 
     /// Makes Mosquitto save its session database now (SIGUSR1) and waits until the new file
     /// replaced the old one (Mosquitto writes a new file and renames it over the old).
-    func savePersistence() async throws {
+    public func savePersistence() async throws {
         let pid = try #require(broker.pid)
         func inode() -> UInt64? {
             var info = stat()
@@ -154,12 +154,12 @@ final class ComSatFixture {
         }
     }
 
-    func persistenceBytes() throws -> [UInt8] {
+    public func persistenceBytes() throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: persistencePath)))
     }
 
     /// Connects with these credentials; nil when the broker accepted, else the error code.
-    func connectionResult(clientID: String, username: String, password: String) async -> MQTTError.Code? {
+    public func connectionResult(clientID: String, username: String, password: String) async -> MQTTError.Code? {
         let client = MQTTClient(
             configuration: clientConfiguration(clientID: clientID, username: username, password: password),
             logger: Self.logger)
@@ -173,14 +173,14 @@ final class ComSatFixture {
         }
     }
 
-    func stats(_ session: ComSatSession) async throws -> ComSatStats {
+    public func stats(_ session: ComSatSession) async throws -> ComSatStats {
         guard case .stats(let stats) = try await session.send(.stats).body else {
             throw ControllerError(.responseInvalid, "stats answered without stats")
         }
         return stats
     }
 
-    func digest(_ session: ComSatSession) async throws -> GrantSetDigest {
+    public func digest(_ session: ComSatSession) async throws -> GrantSetDigest {
         guard case .digest(let digest) = try await session.send(.digest).body else {
             throw ControllerError(.responseInvalid, "digest answered without a digest")
         }

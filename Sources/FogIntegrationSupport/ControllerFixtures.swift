@@ -1,20 +1,20 @@
-import FogController
-import FogCore
+public import FogController
+public import FogCore
 import Foundation
-import Logging
+public import Logging
 
 /// Rows for store tests, built the way the controller builds them.
-enum ControllerFixtures {
-    static let logger = Logger(label: "fogfabric.test.controller") { _ in SwiftLogNoOpLogHandler() }
+public enum ControllerFixtures {
+    public static let logger = Logger(label: "fogfabric.test.controller") { _ in SwiftLogNoOpLogHandler() }
 
-    static func comsat(name: String = "cs-\(OpaqueID())", key: SigningPublicKey? = nil) -> ComSatRecord {
+    public static func comsat(name: String = "cs-\(OpaqueID())", key: SigningPublicKey? = nil) -> ComSatRecord {
         ComSatRecord(
             name: name, url: "mqtt://127.0.0.1:1883", caFile: nil, responseKey: key, controllerUsername: "controller",
             controllerClientID: "controller-test")
     }
 
     /// One ComSat with two agents at home on it, inserted: the smallest fabric a link needs.
-    static func twoAgentsOnOneComSat(
+    public static func twoAgentsOnOneComSat(
         in database: ControllerDatabase
     ) async throws -> (comsat: ComSatRecord, a: AgentRecord, b: AgentRecord) {
         let comsat = comsat()
@@ -26,7 +26,7 @@ enum ControllerFixtures {
         return (comsat, a, b)
     }
 
-    static func agent(name: String = "agent-\(OpaqueID())", home: OpaqueID) -> (AgentRecord, Secret) {
+    public static func agent(name: String = "agent-\(OpaqueID())", home: OpaqueID) -> (AgentRecord, Secret) {
         let secret = Secret()
         let id = OpaqueID()
         return (
@@ -38,7 +38,7 @@ enum ControllerFixtures {
     }
 
     /// A link between two agents with both halves' secrets (as the halves would hold them).
-    static func link(comsatID: OpaqueID, a: OpaqueID, b: OpaqueID) -> (LinkRecord, [LinkHalfRecord], [Secret]) {
+    public static func link(comsatID: OpaqueID, a: OpaqueID, b: OpaqueID) -> (LinkRecord, [LinkHalfRecord], [Secret]) {
         let link = LinkRecord(comsatID: comsatID)
         let ab = OpaqueID()
         let ba = OpaqueID()
@@ -51,6 +51,6 @@ enum ControllerFixtures {
 }
 
 
-func fileBytes(_ path: String) -> [UInt8] {
+public func fileBytes(_ path: String) -> [UInt8] {
     (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))) ?? []
 }

@@ -1,26 +1,26 @@
-import FogAgent
-import FogController
-import FogCore
+public import FogAgent
+public import FogController
+public import FogCore
 import FogMQTT
 import FogTestSupport
-import Foundation
+public import Foundation
 import Testing
 
 /// A ComSat with the real plugin (`ComSatFixture`), the controller's fleet connected to it,
 /// a key issuer and (unless disabled) a running `ProvisioningService`, all in-process.
-struct ProvisioningRig {
-    let fixture: ComSatFixture
-    let fleet: ComSatFleet
-    let session: ComSatSession
-    let issuer: ProvisioningKeyIssuer
+public struct ProvisioningRig {
+    public let fixture: ComSatFixture
+    public let fleet: ComSatFleet
+    public let session: ComSatSession
+    public let issuer: ProvisioningKeyIssuer
 
-    var comsatURL: String { fixture.comsat.url }
-    var caFile: String? { fixture.tls?.caFile }
+    public var comsatURL: String { fixture.comsat.url }
+    public var caFile: String? { fixture.tls?.caFile }
 
     /// A state directory path for agent `name` inside the fixture's temporary directory.
-    func stateDirectory(_ name: String) -> String { fixture.directory.path + "/agent-" + name }
+    public func stateDirectory(_ name: String) -> String { fixture.directory.path + "/agent-" + name }
 
-    func provisioner(
+    public func provisioner(
         _ name: String,
         configuration: AgentProvisioningConfiguration = AgentProvisioningConfiguration(
             attemptTimeout: .milliseconds(500), attempts: 16, connectTimeout: .seconds(5))
@@ -28,11 +28,11 @@ struct ProvisioningRig {
         AgentProvisioner(stateDirectory: stateDirectory(name), configuration: configuration, logger: ComSatFixture.logger)
     }
 
-    func provision(_ name: String, token: String) async -> Result<AgentState, AgentProvisioningError> {
+    public func provision(_ name: String, token: String) async -> Result<AgentState, AgentProvisioningError> {
         await Self.attempt(provisioner(name), token: token, url: comsatURL, caFile: caFile)
     }
 
-    static func attempt(
+    public static func attempt(
         _ provisioner: AgentProvisioner, token: String, url: String, caFile: String?
     ) async -> Result<AgentState, AgentProvisioningError> {
         do {
@@ -42,17 +42,17 @@ struct ProvisioningRig {
         }
     }
 
-    func issue(_ agentName: String = "edge-1", lifetime: Duration = .seconds(300)) async throws -> ProvisioningKey {
+    public func issue(_ agentName: String = "edge-1", lifetime: Duration = .seconds(300)) async throws -> ProvisioningKey {
         try await issuer.issue(agentName: agentName, comsatID: fixture.comsat.id, lifetime: lifetime)
     }
 
     /// True while the key holder's credentials are accepted by the ComSat.
-    func keyCredentialsWork(_ key: ProvisioningKey) async -> Bool {
+    public func keyCredentialsWork(_ key: ProvisioningKey) async -> Bool {
         await fixture.connectionResult(clientID: key.username, username: key.username, password: key.secret.text) == nil
     }
 
     /// Runs `body`; the service (if started), the fleet and the broker are stopped afterwards.
-    static func run(
+    public static func run(
         tls: Bool = false, startService: Bool = true,
         service configuration: ProvisioningServiceConfiguration = .init(acceptanceGrace: .milliseconds(300)),
         controllerClock: @escaping @Sendable () -> Date = { Date() },
@@ -96,7 +96,7 @@ struct ProvisioningRig {
 }
 
 /// The permission bits of `path`.
-func fileMode(_ path: String) throws -> Int {
+public func fileMode(_ path: String) throws -> Int {
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
     return try #require(attributes[.posixPermissions] as? Int)
 }
