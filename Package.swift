@@ -5,7 +5,9 @@
 //   FogCore                       identities, keys, envelopes, codecs: no I/O, no MQTT
 //   FogMQTT                       MQTT v5 client over libmosquitto; the only importer of CMosquitto
 //   ComSatPlugin                  the Mosquitto plugin, shipped as the dynamic product "comsat"
-//   FogController, FogAgent       controller and agent (agent includes the link half)
+//   FogController, FogAgent       controller and agent
+//   FogLink                       the link half: handshake, frames, durable queue and receive cursor
+//   FogSystem                     POSIX: child processes, owner-only atomic files, positional file I/O
 //   FogTestSupport                real brokers and child processes for tests and benchmarks
 import PackageDescription
 
@@ -69,13 +71,15 @@ let package = Package(
         ),
         .target(
             name: "ComSatPlugin",
-            dependencies: ["CMosquittoBroker", "FogCore"],
+            dependencies: ["CMosquittoBroker", "FogCore", "FogSystem"],
             swiftSettings: strictSettings
         ),
         .target(
             name: "FogController",
             dependencies: [
-                "FogCore", "FogMQTT",
+                "FogCore", "FogMQTT", "FogSystem",
+                // Seals queued agent commands at rest (ChaCha20-Poly1305, HKDF).
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -88,16 +92,35 @@ let package = Package(
         .target(
             name: "FogAgent",
             dependencies: [
-                "FogCore", "FogMQTT",
+                "FogCore", "FogMQTT", "FogSystem",
+                // PBKDF2-SHA512 password hashes for the local bus's password_file.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
         .target(
+            name: "FogLink",
+            dependencies: [
+                "FogCore", "FogMQTT", "FogSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Child processes (posix_spawn, reaping, output pipes) for the agent and the tests.
+        .target(
+            name: "FogSystem",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "FogTestSupport",
             dependencies: [
-                "FogCore",
+                "FogCore", "FogSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -120,7 +143,7 @@ let package = Package(
         .target(
             name: "FogBench",
             dependencies: [
-                "FogCore", "FogMQTT", "FogTestSupport",
+                "FogController", "FogAgent", "FogCore", "FogMQTT", "FogTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -134,12 +157,22 @@ let package = Package(
         ),
         .executableTarget(
             name: "fog-agent",
-            dependencies: ["FogAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "FogAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "fog-link",
-            dependencies: ["FogAgent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "FogLink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -181,8 +214,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "FogSiteTests",
+            dependencies: ["FogIntegrationSupport", "FogTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "FogAgentTests",
             dependencies: ["FogAgent", "FogCore", "FogTestSupport", "FogIntegrationSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FogLinkTests",
+            dependencies: [
+                "FogLink", "FogCore", "FogMQTT", "FogController", "FogTestSupport", "FogIntegrationSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

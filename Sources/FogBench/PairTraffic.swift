@@ -69,8 +69,9 @@ final class PairTraffic: MQTTSwarmHandler {
     private var deliveredInWindow = 0
     private var histogram = LatencyHistogram()
 
-    /// A closed-loop pair with no arrival for this long stops waiting for what it sent.
-    private static let stallTimeout: UInt64 = 2_000_000_000
+    /// A closed-loop pair with no arrival for this long (nanoseconds) stops waiting for what it
+    /// sent. A phase that cuts the path on purpose raises it above the cut.
+    var stallTimeout: UInt64 = 2_000_000_000
 
     init(pairs: [TrafficPair], payloadSize: Int) throws {
         guard payloadSize >= SequencedPayload.headerSize else {
@@ -159,7 +160,7 @@ final class PairTraffic: MQTTSwarmHandler {
             window = 0
         }
 
-        var nextStallCheck = start + Self.stallTimeout
+        var nextStallCheck = start + stallTimeout
         var phaseEnd = start
         while true {
             let now = MonotonicClock.nanoseconds()
@@ -178,7 +179,7 @@ final class PairTraffic: MQTTSwarmHandler {
             case .closedLoop:
                 try swarm.poll(timeout: .milliseconds(10), handler: self)
                 if now >= nextStallCheck {
-                    nextStallCheck = now + Self.stallTimeout / 2
+                    nextStallCheck = now + stallTimeout / 2
                     releaseStalledPairs(now: now)
                 }
             case .openLoop:
@@ -324,7 +325,7 @@ final class PairTraffic: MQTTSwarmHandler {
     }
 
     private func releaseStalledPairs(now: UInt64) {
-        for pair in pairs.indices where lastProgress[pair] + Self.stallTimeout <= now && settled(pair) < sent[pair] {
+        for pair in pairs.indices where lastProgress[pair] + stallTimeout <= now && settled(pair) < sent[pair] {
             givenUpBelow[pair] = sent[pair]
             lastProgress[pair] = now
             refill(pair)

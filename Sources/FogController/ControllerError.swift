@@ -12,6 +12,7 @@ public struct ControllerError: Error, Sendable, CustomStringConvertible {
             case fileWriteFailed, databaseFailed, invalidURL, invalidName, nameTaken, notFound
             case comsatKeyNotPinned, comsatKeyMismatch, comsatUnreachable, responseTimeout
             case responseInvalid, commandRefused, itemsRefused, sessionClosed, invalidGrant
+            case noHealthyComSat, inUse, invalidRequest, commandsUnavailable
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -58,6 +59,14 @@ public struct ControllerError: Error, Sendable, CustomStringConvertible {
         public static let sessionClosed = Code(.sessionClosed)
         /// The database holds a row that makes an invalid grant.
         public static let invalidGrant = Code(.invalidGrant)
+        /// No ComSat is healthy with a live session, so a new link cannot be placed.
+        public static let noHealthyComSat = Code(.noHealthyComSat)
+        /// The row is still used by others (a microservice by routes).
+        public static let inUse = Code(.inUse)
+        /// A request is well-formed but asks for something impossible (bad spec, too many routes).
+        public static let invalidRequest = Code(.invalidRequest)
+        /// This controller process has no agent command dispatcher (an API-only process).
+        public static let commandsUnavailable = Code(.commandsUnavailable)
 
         public var description: String { value.rawValue }
     }

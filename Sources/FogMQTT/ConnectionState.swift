@@ -36,6 +36,11 @@ struct ConnectionState {
     var subscriptions: [String: MQTTQoS] = [:]
     /// SUBSCRIBEs sent by a resubscription, by message id, so their SUBACKs can be checked.
     var resubscriptions: [Int32: String] = [:]
+    /// Topic aliases the broker accepts on the current connection (CONNACK); 0 = none.
+    var topicAliasMaximum: UInt16 = 0
+    /// A PUBLISH naming only a topic alias went to the current libmosquitto handle, so its
+    /// queue must not be resent on another connection.
+    var aliasOnlyPublishes = false
     /// Messages dropped because `messages` was full; logged at 1, 10, 100, ... drops.
     var droppedMessages = 0
 }

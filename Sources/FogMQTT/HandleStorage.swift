@@ -8,6 +8,8 @@ final class HandleStorage: @unchecked Sendable {
     var pointer: OpaquePointer?
     /// `mosquitto_property *` list sent with every CONNECT (session expiry).
     var connectProperties: OpaquePointer?
+    /// Topic → alias established on the current connection (reset by every attempt).
+    var topicAliases: [String: UInt16] = [:]
     /// `mosquitto_loop_start` ran and `mosquitto_loop_stop` has not joined the thread yet.
     var loopRunning = false
 }

@@ -10,7 +10,22 @@ public import Logging
 ///
 /// `messages` and `events` are single-consumer streams created with the client, so nothing
 /// that arrives between `connect()` and the first iteration is lost.
+///
+/// A client made with a `SynchronousHandler` hands every message to it instead of `messages`
+/// (which then stays empty): see `init(configuration:logger:synchronousHandler:)`.
 public final class MQTTClient: Sendable {
+    /// Takes one incoming message on libmosquitto's network thread.
+    ///
+    /// - Important: For a QoS 1 message the PUBACK is written to the socket only after the
+    ///   handler returned (libmosquitto 2.0 queues it before the call and its network thread,
+    ///   busy in the call, is the only writer), so a process killed inside the handler leaves
+    ///   the message unacknowledged and the broker sends it again to the resumed session.
+    ///   Make the message durable before returning, and return promptly: while the handler
+    ///   runs, this client reads and writes nothing (no other PUBACK, no keepalive). It must
+    ///   not wait for anything this client does (a publish's PUBACK, say): that deadlocks.
+    ///   QoS 2 gives no such guarantee (libmosquitto sends PUBREC before the handler runs).
+    public typealias SynchronousHandler = @Sendable (MQTTMessage) -> Void
+
     public let configuration: MQTTConfiguration
     /// Messages of all subscriptions, in arrival order; bounded by
     /// `configuration.incomingBufferLimit` (newest dropped and counted when full).
@@ -19,7 +34,19 @@ public final class MQTTClient: Sendable {
     public let events: AsyncStream<MQTTConnectionEvent>
     private let connection: MosquittoConnection
 
-    public init(configuration: MQTTConfiguration, logger: Logger) {
+    public convenience init(configuration: MQTTConfiguration, logger: Logger) {
+        self.init(configuration: configuration, logger: logger, handler: nil)
+    }
+
+    /// A client whose messages all go to `synchronousHandler`, on the network thread, before
+    /// they are acknowledged to the broker; `messages` stays empty.
+    public convenience init(
+        configuration: MQTTConfiguration, logger: Logger, synchronousHandler: @escaping SynchronousHandler
+    ) {
+        self.init(configuration: configuration, logger: logger, handler: synchronousHandler)
+    }
+
+    private init(configuration: MQTTConfiguration, logger: Logger, handler: SynchronousHandler?) {
         self.configuration = configuration
         let (messages, messageSink) = AsyncStream.makeStream(
             of: MQTTMessage.self, bufferingPolicy: .bufferingOldest(max(configuration.incomingBufferLimit, 1)))
@@ -28,7 +55,8 @@ public final class MQTTClient: Sendable {
         self.messages = messages
         self.events = events
         connection = MosquittoConnection(
-            configuration: configuration, logger: logger, messageSink: messageSink, eventSink: eventSink)
+            configuration: configuration, logger: logger, messageSink: messageSink, eventSink: eventSink,
+            synchronousHandler: handler)
     }
 
     deinit {
@@ -52,13 +80,17 @@ public final class MQTTClient: Sendable {
     /// PUBCOMP, each bounded by `operationTimeout`. While reconnecting, QoS 1/2 messages are
     /// queued and sent after the reconnect.
     ///
+    /// `userProperties` travel with the message to every subscriber (MQTT v5).
+    ///
     /// - Returns: the broker's reason code (`.success`, or `.noMatchingSubscribers`).
-    /// - Throws: `.publishRejected` with the reason code when it is a failure (≥ 0x80).
+    /// - Throws: `.publishRejected` with the reason code when it is a failure (≥ 0x80),
+    ///   `.invalidArgument` for a property libmosquitto refuses (not UTF-8, say).
     @discardableResult
-    public func publish(topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool = false) async throws(MQTTError)
-        -> MQTTReasonCode
-    {
-        try await connection.publish(topic: topic, payload: payload, qos: qos, retain: retain)
+    public func publish(
+        topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool = false, userProperties: [MQTTUserProperty] = []
+    ) async throws(MQTTError) -> MQTTReasonCode {
+        try await connection.publish(
+            topic: topic, payload: payload, qos: qos, retain: retain, userProperties: userProperties)
     }
 
     /// Subscribes and waits for SUBACK.

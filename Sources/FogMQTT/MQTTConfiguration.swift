@@ -28,6 +28,15 @@ public struct MQTTConfiguration: Sendable, CustomStringConvertible {
     /// are dropped and counted (`fogfabric_mqtt_messages_dropped_total`). libmosquitto
     /// acknowledges on receipt, so the buffer, not the broker, absorbs a slow reader.
     public var incomingBufferLimit: Int
+    /// Sends a topic once per connection and then only a two-byte MQTT v5 topic alias, up to
+    /// the broker's topic alias maximum (Mosquitto: `max_topic_alias`, 10 by default).
+    ///
+    /// - Important: libmosquitto resends an unacknowledged PUBLISH after a reconnect exactly as
+    ///   stored, and an alias means nothing on a new connection, so with aliases a lost
+    ///   connection fails every unacknowledged publish with `.disconnected` (the caller
+    ///   resends) and the next connection starts from a fresh libmosquitto handle; QoS 1/2
+    ///   publishes are not queued while reconnecting.
+    public var topicAliases: Bool
 
     public init(
         host: String,
@@ -43,7 +52,8 @@ public struct MQTTConfiguration: Sendable, CustomStringConvertible {
         reconnect: MQTTReconnectPolicy? = nil,
         connectTimeout: Duration = .seconds(10),
         operationTimeout: Duration = .seconds(30),
-        incomingBufferLimit: Int = 65_536
+        incomingBufferLimit: Int = 65_536,
+        topicAliases: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -59,6 +69,7 @@ public struct MQTTConfiguration: Sendable, CustomStringConvertible {
         self.connectTimeout = connectTimeout
         self.operationTimeout = operationTimeout
         self.incomingBufferLimit = incomingBufferLimit
+        self.topicAliases = topicAliases
     }
 
     /// "host:port", for messages and logs.

@@ -1,4 +1,5 @@
 internal import CMosquitto
+import Glibc
 import Logging
 
 /// libmosquitto's callbacks. They run on the loop thread, capture nothing, and find their
@@ -9,8 +10,12 @@ extension MosquittoConnection {
     }
 
     func installCallbacks(_ handle: OpaquePointer) {
-        mosquitto_connect_v5_callback_set(handle) { mosq, userdata, reason, flags, _ in
-            MosquittoConnection.from(userdata)?.connackReceived(mosq, reason: reason, flags: flags)
+        mosquitto_connect_v5_callback_set(handle) { mosq, userdata, reason, flags, properties in
+            var aliasMaximum: UInt16 = 0
+            mosquitto_property_read_int16(
+                properties, Int32(MQTT_PROP_TOPIC_ALIAS_MAXIMUM.rawValue), &aliasMaximum, false)
+            MosquittoConnection.from(userdata)?.connackReceived(
+                mosq, reason: reason, flags: flags, topicAliasMaximum: aliasMaximum)
         }
         mosquitto_disconnect_v5_callback_set(handle) { mosq, userdata, code, _ in
             MosquittoConnection.from(userdata)?.connectionClosed(mosq, code: code)
@@ -25,9 +30,9 @@ extension MosquittoConnection {
         mosquitto_unsubscribe_v5_callback_set(handle) { _, userdata, mid, _ in
             MosquittoConnection.from(userdata)?.acknowledged(mid: mid, .unsubscribe)
         }
-        mosquitto_message_v5_callback_set(handle) { _, userdata, message, _ in
+        mosquitto_message_v5_callback_set(handle) { _, userdata, message, properties in
             guard let message else { return }
-            MosquittoConnection.from(userdata)?.received(message.pointee)
+            MosquittoConnection.from(userdata)?.received(message.pointee, properties: properties)
         }
         mosquitto_log_callback_set(handle) { _, userdata, level, text in
             // Only errors and warnings become Strings; libmosquitto also logs every packet.
@@ -36,13 +41,14 @@ extension MosquittoConnection {
         }
     }
 
-    private func connackReceived(_ mosq: OpaquePointer?, reason: Int32, flags: Int32) {
+    private func connackReceived(_ mosq: OpaquePointer?, reason: Int32, flags: Int32, topicAliasMaximum: UInt16) {
         let sessionPresent = flags & 0x01 != 0
         let effects = state.withLock { state -> [Effect] in
             guard let loopAttempt = state.loopAttempt, loopAttempt == state.attempt else {
                 return []
             }
             guard reason != 0 else {
+                state.topicAliasMaximum = topicAliasMaximum
                 return accepted(&state, sessionPresent: sessionPresent)
             }
             let (error, permanent) = refusal(reason)
@@ -148,7 +154,10 @@ extension MosquittoConnection {
             state.phase = .reconnecting(number: 1)
             // SUBSCRIBE/UNSUBSCRIBE in flight are lost with the connection; libmosquitto
             // resends unacknowledged PUBLISHes after reconnecting, so those keep waiting.
-            effects.append(.failWaiters(state.pending.removeAll(of: [.subscribe, .unsubscribe]), error))
+            // With topic aliases they cannot be resent (see `MQTTConfiguration.topicAliases`).
+            let lostKinds: Set<PendingOperations.Kind> =
+                configuration.topicAliases ? [.publish, .subscribe, .unsubscribe] : [.subscribe, .unsubscribe]
+            effects.append(.failWaiters(state.pending.removeAll(of: lostKinds), error))
             effects.append(.scheduleReconnect(number: 1, generation: state.attempt))
         } else {
             state.phase = .idle
@@ -162,7 +171,7 @@ extension MosquittoConnection {
         state.withLock { $0.pending.complete(mid: mid, completion) }?.resume(.success(completion))
     }
 
-    private func received(_ message: mosquitto_message) {
+    private func received(_ message: mosquitto_message, properties: OpaquePointer?) {
         let topic = message.topic.map { String(cString: $0) } ?? ""
         let payload: [UInt8] =
             if let bytes = message.payload, message.payloadlen > 0 {
@@ -172,8 +181,14 @@ extension MosquittoConnection {
             }
         let delivered = MQTTMessage(
             topic: topic, payload: payload, qos: MQTTQoS(rawValue: UInt8(truncatingIfNeeded: message.qos)) ?? .atMostOnce,
-            retain: message.retain)
+            retain: message.retain, userProperties: Self.userProperties(properties),
+            packetIdentifier: UInt16(truncatingIfNeeded: message.mid))
         metrics.messagesReceived.increment()
+        if let synchronousHandler {
+            // On the loop thread, before libmosquitto writes the PUBACK it already queued.
+            synchronousHandler(delivered)
+            return
+        }
         if case .dropped = messageSink.yield(delivered) {
             metrics.messagesDropped.increment()
             let dropped = state.withLock { state in
@@ -186,6 +201,28 @@ extension MosquittoConnection {
                     metadata: ["mqtt.dropped": "\(dropped)", "mqtt.buffer.limit": "\(configuration.incomingBufferLimit)"])
             }
         }
+    }
+
+    /// The user properties in a received property list, in order. libmosquitto hands out
+    /// copies of name and value, which are freed here.
+    private static func userProperties(_ list: OpaquePointer?) -> [MQTTUserProperty] {
+        guard list != nil else { return [] }
+        var found: [MQTTUserProperty] = []
+        var name: UnsafeMutablePointer<CChar>?
+        var value: UnsafeMutablePointer<CChar>?
+        let identifier = Int32(MQTT_PROP_USER_PROPERTY.rawValue)
+        var cursor = mosquitto_property_read_string_pair(list, identifier, &name, &value, false)
+        while cursor != nil {
+            if let name, let value {
+                found.append(MQTTUserProperty(String(cString: name), String(cString: value)))
+            }
+            free(name)
+            free(value)
+            name = nil
+            value = nil
+            cursor = mosquitto_property_read_string_pair(cursor, identifier, &name, &value, true)
+        }
+        return found
     }
 
     private static func isPowerOfTen(_ value: Int) -> Bool {

@@ -1,13 +1,15 @@
 internal import CMosquitto
 
 extension MosquittoConnection {
-    func publish(topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool) async throws(MQTTError) -> MQTTReasonCode {
+    func publish(
+        topic: String, payload: [UInt8], qos: MQTTQoS, retain: Bool, userProperties: [MQTTUserProperty]
+    ) async throws(MQTTError) -> MQTTReasonCode {
         let what = "publish to '\(topic)' by \(identity)"
         try state.withLock { state throws(MQTTError) in
             switch state.phase {
             case .connected:
                 return
-            case .reconnecting where qos != .atMostOnce:
+            case .reconnecting where qos != .atMostOnce && !configuration.topicAliases:
                 // libmosquitto queues QoS 1/2 messages and sends them once reconnected.
                 return
             default:
@@ -15,10 +17,43 @@ extension MosquittoConnection {
             }
         }
         let result = await perform(.publish, what) { handle, mid in
-            payload.withUnsafeBytes { bytes in
-                mosquitto_publish_v5(
-                    handle, &mid, topic, Int32(bytes.count), bytes.baseAddress, Int32(qos.rawValue), retain, nil)
+            // Built on the queue, where it is used: a caller that gave up must not free it early.
+            var properties: OpaquePointer?
+            defer { mosquitto_property_free_all(&properties) }
+            for property in userProperties {
+                let rc = mosquitto_property_add_string_pair(
+                    &properties, Int32(MQTT_PROP_USER_PROPERTY.rawValue), property.name, property.value)
+                if rc != MosquittoLibrary.success {
+                    return rc
+                }
             }
+            let alias = self.topicAlias(for: topic)
+            if let alias {
+                let rc = mosquitto_property_add_int16(
+                    &properties, Int32(MQTT_PROP_TOPIC_ALIAS.rawValue), alias.value)
+                if rc != MosquittoLibrary.success {
+                    return rc
+                }
+            }
+            // libmosquitto copies the list for a message it keeps for resending.
+            let rc = payload.withUnsafeBytes { bytes in
+                if alias?.established == true {
+                    mosquitto_publish_v5(
+                        handle, &mid, nil, Int32(bytes.count), bytes.baseAddress, Int32(qos.rawValue), retain, properties)
+                } else {
+                    mosquitto_publish_v5(
+                        handle, &mid, topic, Int32(bytes.count), bytes.baseAddress, Int32(qos.rawValue), retain,
+                        properties)
+                }
+            }
+            if let alias {
+                if rc != MosquittoLibrary.success && !alias.established {
+                    self.storage.topicAliases[topic] = nil
+                } else if rc == MosquittoLibrary.success && alias.established {
+                    self.state.withLock { $0.aliasOnlyPublishes = true }
+                }
+            }
+            return rc
         }
         let completion: PendingOperations.Completion
         do {
@@ -68,6 +103,20 @@ extension MosquittoConnection {
             mosquitto_unsubscribe_v5(handle, &mid, filter, nil)
         }
         _ = try result.get()
+    }
+
+    /// Runs on `queue`: the alias to send `topic` under, and whether the broker knows it
+    /// already (then the PUBLISH carries no topic); nil without aliases or when all are taken.
+    private func topicAlias(for topic: String) -> (value: UInt16, established: Bool)? {
+        guard configuration.topicAliases else { return nil }
+        if let known = storage.topicAliases[topic] {
+            return (known, true)
+        }
+        let maximum = state.withLock { $0.topicAliasMaximum }
+        guard storage.topicAliases.count < Int(maximum) else { return nil }
+        let value = UInt16(storage.topicAliases.count + 1)
+        storage.topicAliases[topic] = value
+        return (value, false)
     }
 
     private func requireConnected(_ what: String) throws(MQTTError) {

@@ -28,6 +28,8 @@ final class MosquittoConnection: Sendable {
     let state = Mutex(ConnectionState())
     let messageSink: AsyncStream<MQTTMessage>.Continuation
     let eventSink: AsyncStream<MQTTConnectionEvent>.Continuation
+    /// Takes messages instead of `messageSink` when set (see `MQTTClient.SynchronousHandler`).
+    let synchronousHandler: MQTTClient.SynchronousHandler?
     let queue: DispatchQueue
     let storage = HandleStorage()
 
@@ -35,7 +37,8 @@ final class MosquittoConnection: Sendable {
         configuration: MQTTConfiguration,
         logger: Logger,
         messageSink: AsyncStream<MQTTMessage>.Continuation,
-        eventSink: AsyncStream<MQTTConnectionEvent>.Continuation
+        eventSink: AsyncStream<MQTTConnectionEvent>.Continuation,
+        synchronousHandler: MQTTClient.SynchronousHandler? = nil
     ) {
         self.configuration = configuration
         var logger = logger
@@ -44,6 +47,7 @@ final class MosquittoConnection: Sendable {
         self.logger = logger
         self.messageSink = messageSink
         self.eventSink = eventSink
+        self.synchronousHandler = synchronousHandler
         queue = DispatchQueue(label: "fogfabric.mqtt.\(configuration.clientID)")
     }
 
@@ -167,6 +171,17 @@ final class MosquittoConnection: Sendable {
         }
         guard current else {
             return
+        }
+        storage.topicAliases = [:]
+        if state.withLock({ state in
+            defer { state.aliasOnlyPublishes = false }
+            state.topicAliasMaximum = 0
+            return state.aliasOnlyPublishes
+        }), let stale = storage.pointer {
+            // Its queue holds PUBLISHes naming aliases of the lost connection.
+            mosquitto_destroy(stale)
+            storage.pointer = nil
+            mosquitto_property_free_all(&storage.connectProperties)
         }
         let handle: OpaquePointer
         do {

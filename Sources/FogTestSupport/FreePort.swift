@@ -1,63 +1,27 @@
-import Glibc
+internal import FogSystem
 
-/// Free TCP ports on the loopback interface, from the kernel's ephemeral range.
+/// Free TCP ports on the loopback interface for tests: `LoopbackPort` with failures as
+/// `TestSupportError`s.
 ///
 /// The port is free when returned but not reserved: another process may take it before the
 /// caller binds. `MosquittoBroker` retries with a new port when its bind fails.
 public enum FreePort {
     public static func next() throws -> UInt16 {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else {
-            throw failure("socket")
+        do {
+            return try LoopbackPort.free()
+        } catch {
+            throw TestSupportError(.systemCall, error.message, errno: error.systemError)
         }
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(socketFD, socketAddress, length) == 0 && getsockname(socketFD, socketAddress, &length) == 0
-            }
-        }
-        guard bound else {
-            throw failure("bind/getsockname on 127.0.0.1:0")
-        }
-        return UInt16(bigEndian: address.sin_port)
     }
 
     /// Whether something accepts TCP connections on `host:port` right now.
     public static func isAccepting(host: String = "127.0.0.1", port: UInt16) -> Bool {
-        probe(host: host, port: port) != nil
+        LoopbackPort.probe(host: host, port: port) != nil
     }
 
     /// Connects to `host:port` and closes again; returns the local port the connection came
     /// from (so a server's log line about it can be found), or `nil` if nothing accepted it.
     public static func probe(host: String = "127.0.0.1", port: UInt16) -> UInt16? {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { return nil }
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return nil }
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                connect(socketFD, socketAddress, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else { return nil }
-        var local = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &local) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) == 0 }
-        }
-        return named ? UInt16(bigEndian: local.sin_port) : nil
-    }
-
-    private static func failure(_ operation: String) -> TestSupportError {
-        let code = errno
-        return TestSupportError(.systemCall, "\(operation) failed: \(String(cString: strerror(code)))", errno: code)
+        LoopbackPort.probe(host: host, port: port)
     }
 }

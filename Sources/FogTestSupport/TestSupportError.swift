@@ -6,7 +6,7 @@
 public struct TestSupportError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String {
-            case spawnFailed, systemCall, timeout, brokerFailed, certificate, fileIO
+            case spawnFailed, systemCall, timeout, brokerFailed, certificate, fileIO, commandFailed
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -23,6 +23,8 @@ public struct TestSupportError: Error, Sendable, CustomStringConvertible {
         public static let certificate = Code(.certificate)
         /// Reading or writing a harness file failed.
         public static let fileIO = Code(.fileIO)
+        /// A helper command (e.g. `ip`, `nft`) exited unsuccessfully; the message has its output.
+        public static let commandFailed = Code(.commandFailed)
 
         public var description: String { value.rawValue }
     }

@@ -4,13 +4,13 @@ import Foundation
 import Logging
 
 /// `fog-agent`: the FogFabric edge agent. `provision` turns this node into an agent with a
-/// one-time key; `run` arrives with the agent issue.
+/// one-time key; `run` runs it.
 struct FogAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fog-agent",
         abstract: "The FogFabric edge agent: outbound-only supervisor of microservices and link halves.",
         version: "0.1.0",
-        subcommands: [Provision.self]
+        subcommands: [Provision.self, Run.self]
     )
 }
 
@@ -60,6 +60,45 @@ extension FogAgentCommand {
                 print("state written to \(state)")
             } catch {
                 FileHandle.standardError.write(Data("fog-agent: error: \(error.message)\nhint: \(error.hint)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+extension FogAgentCommand {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the agent: local bus, microservices and link halves, from the last known state.",
+            discussion: """
+                Listens on 127.0.0.1 only (the local bus). Keeps running its last known \
+                microservices and link halves while the controller or the network is gone. \
+                SIGTERM or SIGINT stops every child, then the bus.
+                """
+        )
+
+        @Option(name: .long, help: "State directory (made by 'fog-agent provision').")
+        var state: String = "/var/lib/fogfabric/agent"
+
+        @Option(name: .customLong("fog-link"), help: "The fog-link executable (default: next to fog-agent).")
+        var fogLink: String?
+
+        @Option(name: .customLong("bus-template"), help: "The local bus template (default: local-bus.conf search path).")
+        var busTemplate: String?
+
+        @Flag(name: .long, help: "Log debug detail.")
+        var verbose = false
+
+        func run() async throws {
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            var logger = Logger(label: "fogfabric.agent")
+            logger.logLevel = verbose ? .debug : .info
+            var configuration = AgentRuntimeConfiguration(fogLinkPath: fogLink)
+            configuration.bus.templatePath = busTemplate
+            do {
+                try await AgentRunner.run(stateDirectory: state, configuration: configuration, logger: logger)
+            } catch {
+                FileHandle.standardError.write(Data("fog-agent: error: \(error)\n".utf8))
                 throw ExitCode(2)
             }
         }

@@ -4,8 +4,13 @@ import Foundation
 enum BuiltProducts {
     /// `libcomsat.so` in the directory of the running `fog-bench` (`swift build` puts every
     /// product of a configuration in one directory).
-    static var comsatPlugin: String {
+    static var comsatPlugin: String { besideExecutable("libcomsat.so") }
+
+    /// `fog-link` in the same directory.
+    static var fogLink: String { besideExecutable("fog-link") }
+
+    private static func besideExecutable(_ name: String) -> String {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("libcomsat.so").path
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(name).path
     }
 }

@@ -9,7 +9,7 @@ struct Fogctl: ParsableCommand {
         commandName: "fogctl",
         abstract: "Administer a FogFabric controller over its loopback API.",
         version: ControllerConfiguration.version,
-        subcommands: [Agent.self, Comsat.self, Status.self]
+        subcommands: [Agent.self, Comsat.self, Ms.self, Route.self, Link.self, Status.self]
     )
 }
 
@@ -79,7 +79,7 @@ extension Fogctl {
 
     struct Agent: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Provision and list agents.", subcommands: [Add.self, Ls.self])
+            abstract: "Provision, list and remove agents.", subcommands: [Add.self, Ls.self, Rm.self])
     }
 
     struct Comsat: ParsableCommand {

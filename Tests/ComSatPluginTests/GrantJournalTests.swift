@@ -33,11 +33,6 @@ import Testing
         Array("MARKER-\(name)-MARKER".utf8)
     }
 
-
-    @Test func crc32cMatchesTheStandardCheckValue() {
-        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
-    }
-
     @Test func committedRecordsSurviveReopening() throws {
         let fixture = try Fixture()
         defer { fixture.remove() }

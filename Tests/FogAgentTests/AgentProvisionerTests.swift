@@ -49,13 +49,15 @@ import Testing
         #expect(!AgentState.isProvisioned(state))
     }
 
-    @Test func parsesComSatAddressesStrictly() throws {
-        let address = try ComSatAddress(parsing: "mqtts://comsat-1.example:8884")
-        #expect(address.usesTLS && address.host == "comsat-1.example" && address.port == 8884)
-        #expect(try ComSatAddress(parsing: "mqtts://[::1]:8883").host == "::1")
-        #expect(try ComSatAddress(parsing: "mqtts://comsat").port == 8883)
-        for bad in ["comsat:8883", "mqtts://", "mqtts://user@host:1", "mqtts://host:1/path", "mqtts://host:0", "mqtts://::1:1"] {
-            #expect(throws: AgentProvisioningError.self, "\(bad)") { try ComSatAddress(parsing: bad) }
+    @Test func aBadComSatURLIsAnInvalidURLWithAHint() throws {
+        #expect(try ComSatURL(provisioningFrom: "mqtts://comsat-1.example:8884").port == 8884)
+        for bad in ["comsat:8883", "mqtts://", "mqtts://user@host:1", "mqtts://host:1/path"] {
+            #expect {
+                try ComSatURL(provisioningFrom: bad)
+            } throws: { error in
+                guard let error = error as? AgentProvisioningError else { return false }
+                return error.code == .invalidURL && error.message.contains(bad) && error.hint.contains("mqtts://")
+            }
         }
     }
 }

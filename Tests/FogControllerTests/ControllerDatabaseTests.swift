@@ -21,7 +21,7 @@ import Testing
                 try Int.fetchOne(db, sql: "PRAGMA secure_delete")
             )
         }
-        #expect(tables == ["agent", "agentCommand", "comsat", "link", "linkHalf", "microservice", "provisioningKey"])
+        #expect(tables == ["agent", "agentCommand", "comsat", "link", "linkHalf", "microservice", "provisioningKey", "route"])
         #expect(journal == "wal")
         #expect(secureDelete == 1)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)

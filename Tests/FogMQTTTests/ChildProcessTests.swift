@@ -34,7 +34,7 @@ import Testing
     @Test func runKillsCommandThatOutlivesTimeout() async throws {
         let clock = ContinuousClock()
         let started = clock.now
-        await #expect(throws: TestSupportError.self) {
+        await #expect(throws: ChildProcessError.self) {
             _ = try await ChildProcess.run("sleep", ["60"], timeout: .milliseconds(300))
         }
         // Far below the 60 s the command would run; loose for a loaded 2-core machine.
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func spawnOfMissingExecutableThrows() {
-        #expect(throws: TestSupportError.self) {
+        #expect(throws: ChildProcessError.self) {
             _ = try ChildProcess.spawn("/nonexistent/fog-no-such-binary", [])
         }
     }

@@ -1,3 +1,5 @@
+internal import FogCore
+
 extension GrantJournal {
     /// What start-up found in the journal.
     struct Contents {

@@ -1,3 +1,4 @@
+internal import FogSystem
 internal import FogCore
 
 /// The ComSat's own Ed25519 key, which signs its control responses.
@@ -48,20 +49,7 @@ enum IdentityKeyFile {
     }
 
     private static func create(path: String, key: SigningKey) throws(StorageError) {
-        let temporaryPath = path + ".new"
-        PosixFile.remove(temporaryPath)
-        let file = try PosixFile.open(temporaryPath, create: true, exclusive: true)
-        do {
-            try file.write(key.rawRepresentation, at: 0)
-            try file.syncData()
-            file.close()
-            try PosixFile.rename(temporaryPath, to: path)
-        } catch {
-            file.close()
-            PosixFile.remove(temporaryPath)
-            throw error
-        }
-        try PosixFile.syncDirectory(containing: path)
+        try storage { () throws(FileError) in try PrivateFile.write(key.rawRepresentation, to: path) }
     }
 
     /// Writes the public key text unless the file already says exactly that.
@@ -72,9 +60,7 @@ enum IdentityKeyFile {
             defer { existing.close() }
             if try existing.readAll() == text { return }
         }
-        let file = try PosixFile.open(path, create: true, truncate: true, mode: 0o644)
-        defer { file.close() }
-        try file.write(text, at: 0)
-        try file.syncData()
+        // World-readable on purpose: it is the public half, for the operator to copy.
+        try storage { () throws(FileError) in try PrivateFile.write(text, to: path, mode: 0o644) }
     }
 }

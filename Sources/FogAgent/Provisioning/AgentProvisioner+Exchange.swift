@@ -18,7 +18,7 @@ extension AgentProvisioner {
 
     /// Reads the CA file (for TLS), so a bad path fails before any network traffic.
     static func readCertificateAuthority(
-        _ caFile: String?, address: ComSatAddress
+        _ caFile: String?, address: ComSatURL
     ) throws(AgentProvisioningError) -> String? {
         guard address.usesTLS else { return nil }
         guard let caFile else {
@@ -35,7 +35,7 @@ extension AgentProvisioner {
         return text
     }
 
-    func connect(_ client: MQTTClient, address: ComSatAddress, keyID: OpaqueID) async throws(AgentProvisioningError) {
+    func connect(_ client: MQTTClient, address: ComSatURL, keyID: OpaqueID) async throws(AgentProvisioningError) {
         do {
             try await client.connect()
         } catch {

@@ -40,7 +40,7 @@ public struct AgentProvisioner: Sendable {
         } catch {
             throw Self.expired(key.id, error.message)
         }
-        let address = try ComSatAddress(parsing: comsatURL)
+        let address = try ComSatURL(provisioningFrom: comsatURL)
         let caPEM = try Self.readCertificateAuthority(caFile, address: address)
         do {
             try AgentState.prepare(stateDirectory)

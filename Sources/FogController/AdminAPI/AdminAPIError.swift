@@ -51,6 +51,16 @@ struct AdminAPIError: Error, Sendable {
             (status, hint) = (.serviceUnavailable, "check that the ComSat runs and that the controller can reach its address")
         case .responseTimeout:
             (status, hint) = (.gatewayTimeout, "the ComSat did not answer in time; check its broker log")
+        case .invalidRequest:
+            (status, hint) = (.badRequest, nil)
+        case .inUse:
+            (status, hint) = (.conflict, "remove the routes that use it first (`fogctl route ls`, `fogctl route rm`)")
+        case .noHealthyComSat:
+            (status, hint) = (
+                .serviceUnavailable,
+                "a new link needs a ComSat that is enrolled, pinned, running and connected; check `fogctl comsat ls`")
+        case .commandsUnavailable:
+            (status, hint) = (.serviceUnavailable, "run the change against `fog-controller run`, which delivers agent commands")
         case .responseInvalid, .commandRefused, .itemsRefused:
             (status, hint) = (.badGateway, "the ComSat refused or answered unexpectedly; check its broker log")
         default:

@@ -15,6 +15,8 @@ internal import Logging
 /// | `GET /v1/agents` | `AgentList` |
 /// | `POST /v1/agents` | issues a provisioning key (`AgentProvisioningRequest` → 201 `AgentProvisioningResult`) |
 /// | `GET /metrics` | Prometheus text exposition |
+///
+/// Microservices, routes, links and removals: `AdminRoutes+Links.swift`.
 struct AdminRoutes: Sendable {
     let environment: AdminAPIEnvironment
 
@@ -26,6 +28,7 @@ struct AdminRoutes: Sendable {
         router.get("/v1/agents") { _, _ in try await agents() }
         router.post("/v1/agents") { request, context in try await addAgent(request, context: context) }
         router.get("/metrics") { _, _ in metrics() }
+        registerLinks(on: router)
     }
 
     /// Longest provisioning key lifetime accepted: a key is meant to be used the same day.

@@ -66,6 +66,62 @@ public struct AdminClient: Sendable {
         try request("GET", "/v1/agents", as: AgentList.self).agents
     }
 
+    /// Deploys (or replaces) a microservice spec on an agent (`POST /v1/microservices`).
+    public func deployMicroservice(_ request: MicroserviceDeployRequest) throws(AdminClientError) -> MicroserviceSummary {
+        try self.request(
+            "POST", "/v1/microservices", body: try Self.encode(request, for: "/v1/microservices"), as: MicroserviceSummary.self)
+    }
+
+    public func removeMicroservice(agent: String, name: String) throws(AdminClientError) -> LinkDecommission {
+        try request(
+            "DELETE", "/v1/agents/\(Self.segment(agent))/microservices/\(Self.segment(name))", as: LinkDecommission.self)
+    }
+
+    /// Microservices of one agent, or of all when `agent` is nil.
+    public func microservices(agent: String? = nil) throws(AdminClientError) -> [MicroserviceSummary] {
+        let query = agent.map { "?agent=\(Self.queryValue($0))" } ?? ""
+        return try request("GET", "/v1/microservices\(query)", as: MicroserviceList.self).microservices
+    }
+
+    /// Adds the route `source` → `target`, creating their agents' link if needed.
+    public func addRoute(from source: MicroserviceAddress, to target: MicroserviceAddress) throws(AdminClientError) -> RouteAddResult {
+        try request(
+            "POST", "/v1/routes", body: try Self.encode(RouteRequest(source: source, target: target), for: "/v1/routes"),
+            as: RouteAddResult.self)
+    }
+
+    public func removeRoute(from source: MicroserviceAddress, to target: MicroserviceAddress) throws(AdminClientError) -> LinkDecommission {
+        let query = "source=\(Self.queryValue(source.description))&target=\(Self.queryValue(target.description))"
+        return try request("DELETE", "/v1/routes?\(query)", as: LinkDecommission.self)
+    }
+
+    public func routes() throws(AdminClientError) -> [RouteSummary] {
+        try request("GET", "/v1/routes", as: RouteList.self).routes
+    }
+
+    public func links() throws(AdminClientError) -> [LinkSummary] {
+        try request("GET", "/v1/links", as: LinkList.self).links
+    }
+
+    public func removeLink(id: String) throws(AdminClientError) -> LinkDecommission {
+        try request("DELETE", "/v1/links/\(Self.segment(id))", as: LinkDecommission.self)
+    }
+
+    /// Removes an agent with its microservices and links (`DELETE /v1/agents/{name}`).
+    public func removeAgent(name: String) throws(AdminClientError) -> LinkDecommission {
+        try request("DELETE", "/v1/agents/\(Self.segment(name))", as: LinkDecommission.self)
+    }
+
+    /// `text` as one path segment.
+    private static func segment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "._-"))) ?? text
+    }
+
+    /// `text` as a query value (`/` kept: it separates agent and microservice).
+    private static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "._-/"))) ?? text
+    }
+
     /// The Prometheus text of `GET /metrics`.
     public func metrics() throws(AdminClientError) -> String {
         String(decoding: try send("GET", "/metrics", body: nil).body, as: UTF8.self)

@@ -57,7 +57,7 @@ public struct ComSatEnrolment: Sendable {
             throw ControllerError(
                 .invalidName, "ComSat name '\(name)' must be 1...\(Self.maximumNameLength) characters of [A-Za-z0-9._-]")
         }
-        let parsed = try ComSatURL(parsing: url)
+        let parsed = try ComSatURL(validating: url)
         if parsed.usesTLS {
             guard let caFile else {
                 throw ControllerError(.invalidURL, "\(parsed) uses TLS: give the CA certificate that signed the ComSat's certificate")

@@ -1,3 +1,4 @@
+public import FogCore
 internal import FogMQTT
 
 /// Application traffic on the controller's ComSat connection: provisioning requests on
@@ -6,10 +7,20 @@ internal import FogMQTT
 /// The plugin lets only the controller's one client id use these patterns, so this traffic
 /// must share the session's MQTT connection instead of opening a second one.
 extension ComSatSession {
-    /// Sets the handler for every message not on the control response topic. It runs on the
-    /// session's executor in arrival order and must not block: hand the message to a stream.
-    public func setMessageHandler(_ handler: (@Sendable (_ topic: String, _ payload: [UInt8]) -> Void)?) {
-        messageHandler = handler
+    /// Receives one application message. Handlers run on the session's executor in arrival
+    /// order and must not block: hand the message to a stream.
+    public typealias MessageHandler = @Sendable (_ topic: String, _ payload: [UInt8]) -> Void
+
+    /// Sets (nil: removes) the handler for messages on topics with `prefix`, e.g.
+    /// `.provisioningRequest` for `q/...` or `.agentReply` for `r/...`, so each service on
+    /// the connection receives only its own traffic.
+    public func setMessageHandler(forTopicPrefix prefix: ComSatTopic.Prefix, _ handler: MessageHandler?) {
+        messageHandlers[prefix] = handler
+    }
+
+    /// Sets the handler for application messages no prefix handler claims.
+    public func setMessageHandler(_ handler: MessageHandler?) {
+        fallbackMessageHandler = handler
     }
 
     /// Subscribes the controller principal at QoS 1; the persistent session keeps the

@@ -25,8 +25,11 @@ public actor ComSatSession {
     public nonisolated let comsatName: String
     private let configuration: ComSatSessionConfiguration
     let client: MQTTClient
-    /// Receives messages on topics other than the control response (see `ComSatSession+Messages`).
-    var messageHandler: (@Sendable (_ topic: String, _ payload: [UInt8]) -> Void)?
+    /// Receive messages on topics other than the control response, by the topic's prefix
+    /// (see `ComSatSession+Messages`): provisioning and agent commands each own one.
+    var messageHandlers: [ComSatTopic.Prefix: MessageHandler] = [:]
+    /// Receives what no prefix handler claims.
+    var fallbackMessageHandler: MessageHandler?
     /// Filters subscribed through `subscribe(_:)`, renewed when a reconnection finds no session.
     var subscriptions: Set<String> = []
     private let credential: Secret
@@ -61,7 +64,7 @@ public actor ComSatSession {
                 "ComSat '\(comsat.name)' (\(comsat.id)) has no pinned response key, so its answers cannot be verified: "
                     + Self.keyFileHint)
         }
-        let url = try ComSatURL(parsing: comsat.url)
+        let url = try ComSatURL(validating: comsat.url)
         if url.usesTLS, comsat.caFile == nil {
             throw ControllerError(.invalidURL, "ComSat '\(comsat.name)' uses TLS but has no CA file recorded")
         }
@@ -243,7 +246,8 @@ public actor ComSatSession {
 
     private func receive(_ message: MQTTMessage) {
         guard message.topic == ComSatTopic.response else {
-            messageHandler?(message.topic, message.payload)
+            let handler = ComSatTopic.prefix(of: message.topic.utf8).flatMap { messageHandlers[$0] } ?? fallbackMessageHandler
+            handler?(message.topic, message.payload)
             return
         }
         let response: ComSatResponse

@@ -88,6 +88,30 @@ enum ControllerMigrations {
                 t.primaryKey(["agentID", "sequence"])
             }
         }
+        // Routes between microservices, carried by links. A route names its microservices by
+        // (agent, name), so a microservice cannot be deleted under a route (RESTRICT), and it
+        // goes with its link (CASCADE): deleting a link leaves no route naming it.
+        migrator.registerMigration("v2: route") { db in
+            try db.create(table: "route") { t in
+                t.primaryKey("id", .text)
+                t.column("linkID", .text).notNull().indexed().references("link", onDelete: .cascade)
+                t.column("channel", .integer).notNull()
+                t.column("sourceAgentID", .text).notNull()
+                t.column("sourceMicroservice", .text).notNull()
+                t.column("targetAgentID", .text).notNull()
+                t.column("targetMicroservice", .text).notNull()
+                t.column("created", .datetime).notNull()
+                t.uniqueKey(["linkID", "channel"])
+                t.uniqueKey(["sourceAgentID", "sourceMicroservice", "targetAgentID", "targetMicroservice"])
+                t.foreignKey(
+                    ["sourceAgentID", "sourceMicroservice"], references: "microservice", columns: ["agentID", "name"],
+                    onDelete: .restrict)
+                t.foreignKey(
+                    ["targetAgentID", "targetMicroservice"], references: "microservice", columns: ["agentID", "name"],
+                    onDelete: .restrict)
+            }
+            try db.create(index: "route_on_targetAgentID_targetMicroservice", on: "route", columns: ["targetAgentID", "targetMicroservice"])
+        }
         return migrator
     }
 }

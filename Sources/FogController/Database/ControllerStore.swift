@@ -76,4 +76,54 @@ public protocol ControllerStore: Sendable {
     /// Acknowledges every command up to `sequence` (cumulative) and drops them from the
     /// outbox; returns how many were newly acknowledged.
     func acknowledgeCommands(agentID: OpaqueID, through sequence: Int64) async throws(ControllerError) -> Int
+    /// Agents with at least one unacknowledged command, the one waiting longest first.
+    func agentsWithPendingCommands() async throws(ControllerError) -> [AgentRecord]
+    /// The agent publishing on `r/<replyTopicID>`, nil if none.
+    func agent(replyTopicID: OpaqueID) async throws(ControllerError) -> AgentRecord?
+    /// Records the agent's presence and when it changed; true if it changed (the same
+    /// presence again writes nothing). `.notFound` if no such agent.
+    @discardableResult
+    func setPresence(
+        _ presence: AgentRecord.Presence, agentID: OpaqueID, at date: Date
+    ) async throws(ControllerError) -> Bool
+
+    // MARK: Routes, link placement and decommission (see ControllerDatabase+Links.swift)
+    func agent(named name: String) async throws(ControllerError) -> AgentRecord?
+    func microservice(agentID: OpaqueID, name: String) async throws(ControllerError) -> MicroserviceRecord?
+    /// Every microservice of every agent, by agent id and name.
+    func allMicroservices() async throws(ControllerError) -> [MicroserviceRecord]
+    /// Inserts the microservice, or replaces the spec of the agent's microservice of the same
+    /// name (keeping its id and creation date). Returns true when it replaced one.
+    func saveMicroservice(_ microservice: MicroserviceRecord) async throws(ControllerError) -> Bool
+    /// The link whose halves run on `a` and `b`, in either order (`a == b` finds a link
+    /// both of whose halves run on that agent).
+    func link(between a: OpaqueID, and b: OpaqueID) async throws(ControllerError) -> LinkRecord?
+    /// Every link, by creation date.
+    func allLinks() async throws(ControllerError) -> [LinkRecord]
+    /// Links per ComSat id; ComSats without links are absent.
+    func linkCounts() async throws(ControllerError) -> [OpaqueID: Int]
+    /// Links of which `agentID` runs at least one half.
+    func links(agentID: OpaqueID) async throws(ControllerError) -> [LinkRecord]
+    /// The link's routes by channel.
+    func routes(linkID: OpaqueID) async throws(ControllerError) -> [RouteRecord]
+    /// Every route, by creation date.
+    func allRoutes() async throws(ControllerError) -> [RouteRecord]
+    /// Routes from or to the agent's microservice `name`.
+    func routes(agentID: OpaqueID, microservice name: String) async throws(ControllerError) -> [RouteRecord]
+    /// Adds the route on the link between its agents, in one transaction: the existing link
+    /// if there is one, else `newLink` with `newHalves` (so concurrent callers never create
+    /// two links for one pair). The route gets the link's lowest free channel.
+    /// - Throws: `.notFound` (agent or microservice), `.nameTaken` (route exists),
+    ///   `.invalidRequest` (the link carries `LinkRoute.maximumCount` routes).
+    func insertRoute(
+        _ endpoints: RouteEndpoints, newLink: LinkRecord, newHalves: [LinkHalfRecord]
+    ) async throws(ControllerError) -> RouteInsertion
+    /// Deletes the route; when it was its link's last, deletes the link too and scrubs the
+    /// WAL. Throws `.notFound`.
+    func deleteRoute(_ endpoints: RouteEndpoints) async throws(ControllerError) -> RouteRemoval
+    /// Deletes the link with its halves and routes, and scrubs the WAL. Throws `.notFound`.
+    func decommissionLink(id: OpaqueID) async throws(ControllerError) -> LinkRemoval
+    /// Deletes the agent with its microservices, outbox and every link it has a half of, and
+    /// scrubs the WAL. Throws `.notFound`.
+    func decommissionAgent(id: OpaqueID) async throws(ControllerError) -> AgentRemoval
 }

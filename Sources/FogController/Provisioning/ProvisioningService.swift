@@ -57,13 +57,12 @@ public actor ProvisioningService {
     }
 
     /// Starts receiving requests from `session`: routes its application messages here and
-    /// subscribes to `q/+`. Call once per session, before or while `run()` runs.
+    /// subscribes to `q/+`; other topics' handlers are left alone. Call once per session, before or while `run()` runs.
     public func attach(_ session: ComSatSession) async throws(ControllerError) {
         let sink = sink
         let comsatID = session.comsatID
         let logger = logger
-        await session.setMessageHandler { topic, payload in
-            guard ComSatTopic.prefix(of: topic.utf8) == .provisioningRequest else { return }
+        await session.setMessageHandler(forTopicPrefix: .provisioningRequest) { topic, payload in
             if case .dropped = sink.yield(Incoming(comsatID: comsatID, topic: topic, payload: payload)) {
                 logger.warning("provisioning request dropped: too many waiting", metadata: ["fog.comsat.id": "\(comsatID)"])
             }

@@ -36,6 +36,8 @@ public struct ControllerConfiguration: Sendable {
     public var fleetRefreshInterval: Duration
     /// Longest graceful shutdown before remaining work is cancelled.
     public var shutdownTimeout: Duration
+    /// Retry interval, presence timeout and clock skew of the agent command channel.
+    public var agentCommands = AgentCommandConfiguration()
 
     public init(
         homePath: String, admin: AdminAPIConfiguration = AdminAPIConfiguration(), logLevel: Logger.Level = .info,

@@ -6,10 +6,11 @@ public import UnixSignals
 
 /// `fog-controller`'s work: `initialize` makes a home, `run` serves until SIGTERM/SIGINT.
 ///
-/// `run` is one `ServiceGroup` of the admin API, the provisioning service and the ComSat
-/// fleet. A signal starts a graceful shutdown of all three, in that order: the API stops
-/// accepting and finishes its requests, provisioning answers what it already received, the
-/// fleet stops retrying and closes its sessions; then `run` returns.
+/// `run` is one `ServiceGroup` of the admin API, the provisioning service, the agent command
+/// dispatcher and the ComSat fleet. A signal starts a graceful shutdown of all four, in that
+/// order: the API stops accepting and finishes its requests, provisioning answers what it
+/// already received, the dispatcher stops (its outbox is durable), the fleet stops retrying
+/// and closes its sessions; then `run` returns.
 public struct ControllerService: Sendable {
     public var configuration: ControllerConfiguration
     private let logger: Logger
@@ -46,17 +47,27 @@ public struct ControllerService: Sendable {
         let fleet = ComSatFleet(home: home, store: database, configuration: configuration.comsatSession, logger: fleetLogger)
         let fleetService = ComSatFleetService(fleet: fleet, configuration: configuration, logger: fleetLogger)
         let provisioning = ProvisioningService(home: home, store: database, fleet: fleet, logger: fleetLogger)
-        // Every session the fleet connects, now or later, carries provisioning requests.
-        await fleet.setSessionConnectedHandler { session throws(ControllerError) in try await provisioning.attach(session) }
+        let dispatcher = AgentCommandDispatcher(
+            home: home, store: database, fleet: fleet, configuration: configuration.agentCommands, logger: logger)
+        // Every session the fleet connects, now or later, carries provisioning requests and
+        // agent replies.
+        await fleet.setSessionConnectedHandler { session throws(ControllerError) in
+            try await provisioning.attach(session)
+            try await dispatcher.attach(session)
+        }
         let environment = AdminAPIEnvironment(
-            home: home, store: database, fleet: fleet, registry: registry, comsatKeyPinned: { fleetService.wake() })
+            home: home, store: database, fleet: fleet, commands: dispatcher, registry: registry, logger: fleetLogger,
+            comsatKeyPinned: { fleetService.wake() })
+        // Link halves' secret hashes (verified replies) become grants on the link's ComSat.
+        let links = environment.links
+        await dispatcher.setLinkSecretHandler { agentID, report in await links.secretReported(report, by: agentID) }
         let application = try buildAdminApplication(
             configuration: configuration.admin, environment: environment, logger: logger, onListening: onListening)
         // Shut down in reverse order: the API stops taking changes before the sessions close.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
-                .init(service: fleetService), .init(service: ProvisioningLifecycle(provisioning: provisioning)),
-                .init(service: application),
+                .init(service: fleetService), .init(service: AgentCommandLifecycle(dispatcher: dispatcher)),
+                .init(service: ProvisioningLifecycle(provisioning: provisioning)), .init(service: application),
             ],
             gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
         // A ComSat that hangs mid-command must not keep the process alive: after this the

@@ -2,12 +2,14 @@ public import FogCore
 public import Foundation
 public import GRDB
 
-/// One command in an agent's outbox: sealed to the agent, kept until it acknowledges.
+/// One command in an agent's outbox, kept until the agent acknowledges it.
 ///
-/// `sealed` is the signed envelope sealed to the agent's X25519 key, so the outbox holds
-/// no plaintext (a link's PSK inside a command is unreadable here). An acknowledged command
-/// is deleted at once rather than flagged: its bytes are useless afterwards, and the agent
-/// row's `lastAckedSequence` records the progress.
+/// `sealed` is the `SequencedAgentCommand` encrypted at rest under a key only the controller
+/// holds (`AgentCommandVault`), so the outbox holds no plaintext (a link's PSK inside a
+/// command is unreadable here). It is not the wire envelope: each (re)send is sealed to the
+/// agent anew, because the agent refuses replayed and stale envelopes. An acknowledged
+/// command is deleted at once rather than flagged: its bytes are useless afterwards, and the
+/// agent row's `lastAckedSequence` records the progress.
 public struct AgentCommandRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "agentCommand"
 

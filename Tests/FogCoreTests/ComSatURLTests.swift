@@ -1,4 +1,4 @@
-import FogController
+import FogCore
 import Testing
 
 @Suite struct ComSatURLTests {
@@ -21,7 +21,7 @@ import Testing
         #expect {
             try ComSatURL(parsing: text)
         } throws: { error in
-            (error as? ControllerError)?.code == .invalidURL && "\(error)".contains(text)
+            (error as? ComSatURLError)?.text == text && "\(error)".contains(text)
         }
     }
 }

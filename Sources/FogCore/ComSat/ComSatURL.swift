@@ -3,7 +3,9 @@
 ///
 /// Nothing else is accepted — no user info, path, query or fragment — because anything
 /// extra would be silently ignored by the MQTT client and so hide a typo. The port
-/// defaults to 8883 for mqtts and 1883 for mqtt.
+/// defaults to 8883 for mqtts and 1883 for mqtt. The controller (enrolment), the agent
+/// (provisioning, its home ComSat) and the link half (its assignment) all parse with this one
+/// type and turn `ComSatURLError` into their own error with their own hint.
 public struct ComSatURL: Sendable, Hashable, CustomStringConvertible {
     public var usesTLS: Bool
     /// A DNS name, an IPv4 address or an IPv6 address (without brackets).
@@ -16,10 +18,10 @@ public struct ComSatURL: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    /// - Throws: `.invalidURL` saying which part is wrong.
-    public init(parsing text: String) throws(ControllerError) {
-        func invalid(_ reason: String) -> ControllerError {
-            ControllerError(.invalidURL, "'\(text)' is not a ComSat URL: \(reason); expected mqtts://HOST:PORT")
+    /// - Throws: `ComSatURLError` saying which part is wrong.
+    public init(parsing text: String) throws(ComSatURLError) {
+        func invalid(_ reason: String) -> ComSatURLError {
+            ComSatURLError(text: text, reason: reason)
         }
         let rest: Substring
         if text.hasPrefix("mqtts://") {
@@ -89,4 +91,19 @@ public struct ComSatURL: Sendable, Hashable, CustomStringConvertible {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return "\(usesTLS ? "mqtts" : "mqtt")://\(shownHost):\(port)"
     }
+}
+
+/// Why a text is not a ComSat URL. `message` quotes the text and names the wrong part.
+public struct ComSatURLError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var text: String
+    public var reason: String
+
+    public init(text: String, reason: String) {
+        self.text = text
+        self.reason = reason
+    }
+
+    public var message: String { "'\(text)' is not a ComSat URL: \(reason); expected mqtts://HOST:PORT" }
+
+    public var description: String { "ComSatURLError: \(message)" }
 }

@@ -1,0 +1,2 @@
+/// The controller's dispatcher is where link and microservice commands go.
+extension AgentCommandDispatcher: AgentCommandSender {}
