@@ -15,8 +15,8 @@ struct Fogctl: ParsableCommand {
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: "The controller's admin API.")
-    var controller = AdminClient.defaultControllerURL
+    @Option(help: "The controller's admin API (default: $FOG_CONTROLLER_URL, else this).")
+    var controller = ProcessInfo.processInfo.environment["FOG_CONTROLLER_URL"] ?? AdminClient.defaultControllerURL
 
     @Option(
         help: """
