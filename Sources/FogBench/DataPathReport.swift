@@ -139,31 +139,28 @@ public struct DataPathReport: Sendable {
     }
 
     private func json(_ run: DataPathRun) -> ResultJSON {
-        .object([
+        var fields: [(String, ResultJSON)] = [
             ("throughput_msgs_per_s", .number(run.closedLoop.messagesPerSecond, decimals: 1)),
-            ("saturated_p50_us", .number(Double(run.closedLoop.latency.value(atPercentile: 50)) / 1e3, decimals: 1)),
-            ("saturated_p99_us", .number(Double(run.closedLoop.latency.value(atPercentile: 99)) / 1e3, decimals: 1)),
+        ]
+        fields += run.closedLoop.latencyFields(prefix: "saturated_")
+        fields += [
             ("open_loop_rate_msgs_per_s", .number(run.openLoopRate, decimals: 1)),
             ("open_loop_delivered_msgs_per_s", .number(run.openLoop.messagesPerSecond, decimals: 1)),
-            ("p50_us", .number(Double(run.openLoop.latency.value(atPercentile: 50)) / 1e3, decimals: 1)),
-            ("p99_us", .number(Double(run.openLoop.latency.value(atPercentile: 99)) / 1e3, decimals: 1)),
-            ("max_us", .number(Double(run.openLoop.latency.maximum) / 1e3, decimals: 1)),
+        ]
+        fields += run.openLoop.latencyFields(maximum: true)
+        fields += [
             ("open_loop_max_backlog", .integer(run.openLoop.maximumBacklog)),
             ("broker_cpu_us_per_msg", .number(run.closedLoop.brokerMicrosecondsPerMessage, 3)),
             ("broker_cpu_utilization", .number(run.closedLoop.brokerCPUSeconds.map { $0 / max(run.closedLoop.windowSeconds, 1e-9) }, 3)),
             ("generator_cpu_utilization", .number(run.closedLoop.generatorCPUSeconds / max(run.closedLoop.windowSeconds, 1e-9), decimals: 3)),
             ("window_s", .number(run.closedLoop.windowSeconds, decimals: 2)),
-            ("sent", .integer(run.totals.sent)),
-            ("received", .integer(run.totals.received)),
-            ("lost", .integer(run.totals.lost)),
-            ("duplicates", .integer(run.totals.duplicates)),
-            ("out_of_order", .integer(run.totals.outOfOrder)),
-            ("rejected_publishes", .integer(run.totals.rejectedPublishes)),
-            ("publish_failures", .integer(run.totals.publishFailures)),
-            ("lost_connections", .integer(run.totals.lostConnections)),
+        ]
+        fields += run.totals.resultFields
+        fields += [
             ("setup_s", .number(run.setupSeconds, decimals: 2)),
             ("grant_install_s", .number(run.grantSeconds, 3)),
-        ])
+        ]
+        return .object(fields)
     }
 
     private func microseconds(_ histogram: LatencyHistogram, _ percentile: Double) -> String {
@@ -172,9 +169,5 @@ public struct DataPathReport: Sendable {
 
     private func latencyRatio(_ plugin: TrafficPhaseResult, _ baseline: TrafficPhaseResult, _ percentile: Double) -> Double {
         ratio(Double(plugin.latency.value(atPercentile: percentile)), Double(baseline.latency.value(atPercentile: percentile)))
-    }
-
-    private func ratio(_ value: Double, _ baseline: Double) -> Double {
-        baseline > 0 ? value / baseline : .nan
     }
 }

@@ -129,29 +129,24 @@ public struct LinkEndToEndReport: Sendable {
     }
 
     private func json(_ run: LinkEndToEndRun) -> ResultJSON {
-        .object([
+        var fields: [(String, ResultJSON)] = [
             ("throughput_readings_per_s", .number(run.throughput.messagesPerSecond, decimals: 1)),
-            ("saturated_p50_us", .number(Double(run.throughput.latency.value(atPercentile: 50)) / 1e3, decimals: 1)),
-            ("saturated_p99_us", .number(Double(run.throughput.latency.value(atPercentile: 99)) / 1e3, decimals: 1)),
+        ]
+        fields += run.throughput.latencyFields(prefix: "saturated_")
+        fields += [
             ("latency_rate_readings_per_s", .number(run.latencyRate, decimals: 1)),
             ("latency_delivered_readings_per_s", .number(run.latency.messagesPerSecond, decimals: 1)),
-            ("p50_us", .number(Double(run.latency.latency.value(atPercentile: 50)) / 1e3, decimals: 1)),
-            ("p99_us", .number(Double(run.latency.latency.value(atPercentile: 99)) / 1e3, decimals: 1)),
-            ("max_us", .number(Double(run.latency.latency.maximum) / 1e3, decimals: 1)),
+        ]
+        fields += run.latency.latencyFields(maximum: true)
+        fields += [
             ("path_cpu_us_per_reading", .number(run.pathCPUMicrosecondsPerReading, 2)),
             ("cpu_us_per_reading_by_process", .object(run.cpuByProcess.map { ($0.name, .number($0.microsecondsPerReading, decimals: 2)) })),
             ("bytes_single", json(run.single)),
             ("bytes_batched", json(run.batched)),
             ("bytes_backlog", json(run.backlog)),
-            ("sent", .integer(run.totals.sent)),
-            ("received", .integer(run.totals.received)),
-            ("lost", .integer(run.totals.lost)),
-            ("duplicates", .integer(run.totals.duplicates)),
-            ("out_of_order", .integer(run.totals.outOfOrder)),
-            ("rejected_publishes", .integer(run.totals.rejectedPublishes)),
-            ("publish_failures", .integer(run.totals.publishFailures)),
-            ("lost_connections", .integer(run.totals.lostConnections)),
-        ])
+        ]
+        fields += run.totals.resultFields
+        return .object(fields)
     }
 
     private func json(_ bytes: WireBytes) -> ResultJSON {
@@ -178,9 +173,5 @@ public struct LinkEndToEndReport: Sendable {
         ratio(
             Double(link[keyPath: phase].latency.value(atPercentile: percentile)),
             Double(bridge[keyPath: phase].latency.value(atPercentile: percentile)))
-    }
-
-    private func ratio(_ value: Double, _ baseline: Double) -> Double {
-        baseline > 0 ? value / baseline : .nan
     }
 }

@@ -1,4 +1,4 @@
-public import FogCore
+internal import FogCore
 
 /// Chooses the ComSat a new link goes on: the least-loaded healthy one.
 ///

@@ -236,7 +236,7 @@ public actor LinkService {
         guard let comsat = try await store.comsat(id: insertion.link.comsatID) else {
             throw ControllerError(.notFound, "ComSat \(insertion.link.comsatID) of link \(insertion.link.id) is not enrolled")
         }
-        let certificate = try Self.certificate(of: comsat)
+        let certificate = try comsat.certificateAuthorityPEM()
         let preSharedKey = Secret()
         for half in insertion.halves {
             let assignment = LinkHalfAssignment(
@@ -304,14 +304,6 @@ public actor LinkService {
                 ? LinkRoute(channel: route.channel, direction: .outbound, localTopic: LocalBusTopic.output(of: route.sourceMicroservice))
                 : LinkRoute(channel: route.channel, direction: .inbound, localTopic: LocalBusTopic.input(of: route.targetMicroservice))
         }
-    }
-
-    private static func certificate(of comsat: ComSatRecord) throws(ControllerError) -> String? {
-        guard let path = comsat.caFile else { return nil }
-        guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else {
-            throw ControllerError(.fileUnreadable, "cannot read the CA file of ComSat '\(comsat.name)'", path: path)
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 
     private func requireCommands() throws(ControllerError) -> any AgentCommandSender {

@@ -177,7 +177,7 @@ public actor ProvisioningService {
             }
             assignment = ProvisioningAssignment(
                 agentID: agentID, controllerID: home.controllerID, controllerAgreementKey: home.agreementKey.publicKey,
-                comsatURL: comsat.url, certificateAuthorityPEM: comsat.caFile.flatMap(Self.readCertificate),
+                comsatURL: comsat.url, certificateAuthorityPEM: try? comsat.certificateAuthorityPEM(),
                 commandTopic: agent.commandTopic, replyTopic: agent.replyTopic)
             try await store.insertAgent(agent)
             do {
@@ -260,11 +260,6 @@ public actor ProvisioningService {
                 "provisioning grant not removed now; the next synchronisation removes it",
                 metadata: ["fog.provisioning_key.id": "\(keyID)", "fog.error": "\(error)"])
         }
-    }
-
-    private static func readCertificate(_ path: String) -> String? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else { return nil }
-        return text
     }
 }
 
