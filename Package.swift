@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "FogMQTT",
             dependencies: [
-                "CMosquitto",
+                "CMosquitto", "FogCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

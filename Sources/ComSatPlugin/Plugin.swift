@@ -158,6 +158,9 @@ private func onBasicAuth(_ event: CInt, _ eventData: UnsafeMutableRawPointer?, _
             username: bytes(data.username), password: bytes(data.password), clientID: bytes(clientID),
             cleanStart: CMosquittoBroker_clientCleanStart(data.client), now: UInt64(time(nil)))
     }
+    if decision.isAccepted, let id = bytes(clientID) {
+        withState(userData) { $0.connected.authenticated(id) }
+    }
     switch decision {
     case .controller:
         PluginLog.clientEvent("accepted controller", clientID: clientID)
@@ -203,7 +206,7 @@ private func onControl(_ event: CInt, _ eventData: UnsafeMutableRawPointer?, _ u
         payload: UnsafeRawBufferPointer(start: data.payload, count: Int(data.payloadlen)), now: .now())
     // Kicking from inside the control callback is what Mosquitto 2.0's own
     // dynamic-security plugin does; it never targets the controller's own connection.
-    for clientID in outcome.kicks {
+    for clientID in outcome.kicks where state.connected.isConnected(clientID) {
         clientID.withUnsafeBufferPointer { clientID in
             guard let base = clientID.baseAddress, CMosquittoBroker_kickClient(base) == MOSQ_ERR_SUCCESS.rawValue else { return }
             state.counters.kicks &+= 1
@@ -240,6 +243,9 @@ private func onDisconnect(_ event: CInt, _ eventData: UnsafeMutableRawPointer?, 
     let data = eventData.assumingMemoryBound(to: mosquitto_evt_disconnect.self).pointee
     if let clientID = CMosquittoBroker_clientID(data.client), CMosquittoBroker_clientUsername(data.client) != nil {
         PluginLog.clientEvent("disconnected", clientID: clientID)
+        if let userData, let id = bytes(clientID) {
+            withState(userData) { $0.connected.disconnected(id) }
+        }
     }
     return MOSQ_ERR_SUCCESS.rawValue
 }

@@ -10,6 +10,9 @@ public final class ControllerProcess {
     public let directory: TemporaryDirectory
     public let process: ChildProcess
     public let port: Int
+    /// Where `fog-controller run` and every `fogctl` call start (its admin API is on the
+    /// loopback of that network namespace).
+    public let launcher: ProcessLauncher
     public var homePath: String { directory.path + "/home" }
     public var tokenPath: String { homePath + "/admin.token" }
     public var logPath: String { directory.path + "/controller.log" }
@@ -18,10 +21,11 @@ public final class ControllerProcess {
     public static var executable: String { TestPaths.builtProduct("fog-controller") }
     public static var fogctl: String { TestPaths.builtProduct("fogctl") }
 
-    private init(directory: TemporaryDirectory, process: ChildProcess, port: Int) {
+    private init(directory: TemporaryDirectory, process: ChildProcess, port: Int, launcher: ProcessLauncher) {
         self.directory = directory
         self.process = process
         self.port = port
+        self.launcher = launcher
     }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -33,14 +37,16 @@ public final class ControllerProcess {
         return Int(log[range.upperBound...].prefix { $0.isNumber })
     }
 
-    public static func run(_ body: (ControllerProcess) async throws -> Void) async throws {
+    public static func run(
+        launcher: ProcessLauncher = .direct, _ body: (ControllerProcess) async throws -> Void
+    ) async throws {
         let directory = try TemporaryDirectory(prefix: "controller-process")
         defer { directory.remove() }
         let home = directory.path + "/home"
         let initialized = try await ChildProcess.run(executable, ["init", "--home", home], timeout: .seconds(30))
         try #require(initialized.status == 0, "fog-controller init failed: \(initialized.output)")
         let logPath = directory.path + "/controller.log"
-        let process = try ChildProcess.spawn(
+        let process = try launcher.spawn(
             executable, ["run", "--home", home, "--admin-port", "0", "--log-level", "debug"], outputFile: logPath)
         var port: Int?
         do {
@@ -59,7 +65,7 @@ public final class ControllerProcess {
             Issue.record("fog-controller run exited early with \(process.exitStatus ?? -1): \(log)")
             return
         }
-        let controller = ControllerProcess(directory: directory, process: process, port: port)
+        let controller = ControllerProcess(directory: directory, process: process, port: port, launcher: launcher)
         do {
             try await body(controller)
         } catch {
@@ -76,7 +82,7 @@ public final class ControllerProcess {
 
     /// Runs `fogctl` against this controller with its token.
     public func fogctl(_ arguments: [String], tokenFile: String? = nil) async throws -> (status: Int32, output: String) {
-        try await ChildProcess.run(
+        try await launcher.run(
             Self.fogctl, arguments + ["--controller", url, "--token-file", tokenFile ?? tokenPath], timeout: .seconds(30))
     }
 }

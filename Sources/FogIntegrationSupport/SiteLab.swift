@@ -68,7 +68,8 @@ public final class SiteLab: Sendable {
     /// Builds the namespaces, links, addresses, routes, NAT and firewalls.
     /// - Throws: `TestSupportError` naming the command that failed; nothing is left behind.
     public static func create() async throws -> SiteLab {
-        let lab = SiteLab(tag: String(UInt32.random(in: 0...0xFFFF_FF), radix: 16))
+        // "<creator pid>p<random>": `removeStale` spares the labs of live test processes.
+        let lab = SiteLab(tag: String(getpid(), radix: 16) + "p" + String(UInt16.random(in: 0...0xFFF), radix: 16))
         do {
             try await lab.build()
         } catch {
@@ -146,15 +147,18 @@ public final class SiteLab: Sendable {
         }
         """
 
-    /// `executable arguments` run inside `site`'s namespace (through `ip netns exec`, which
-    /// execs in place, so the returned process is the program itself).
+    /// Starts programs inside `site`'s namespace (through `ip netns exec`, which execs in
+    /// place, so a spawned process is the program itself).
+    public func launcher(_ site: Site) -> ProcessLauncher {
+        .wrapped(Self.ipPath, ["netns", "exec", namespace(site)])
+    }
+
+    /// `executable arguments` run inside `site`'s namespace.
     public func spawn(
         in site: Site, _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         outputFile: String? = nil
     ) throws -> ChildProcess {
-        try ChildProcess.spawn(
-            Self.ipPath, ["netns", "exec", namespace(site), executable] + arguments, environment: environment,
-            outputFile: outputFile)
+        try launcher(site).spawn(executable, arguments, environment: environment, outputFile: outputFile)
     }
 
     /// Runs a one-shot command inside `site`'s namespace.
@@ -162,9 +166,7 @@ public final class SiteLab: Sendable {
         in site: Site, _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         timeout: Duration = .seconds(30)
     ) async throws -> (status: Int32, output: String) {
-        try await ChildProcess.run(
-            Self.ipPath, ["netns", "exec", namespace(site), executable] + arguments, environment: environment,
-            timeout: timeout)
+        try await launcher(site).run(executable, arguments, environment: environment, timeout: timeout)
     }
 
     /// Whether a TCP connection from `site` to `host:port` is accepted within `timeout`
@@ -267,14 +269,18 @@ public final class SiteLab: Sendable {
         }
     }
 
-    /// Deletes namespaces left by labs whose test process died before `destroy()`.
+    /// Deletes namespaces left by labs whose test process died before `destroy()`; labs of
+    /// live processes (this one's concurrent suites included) are left alone.
     public static func removeStale() async {
         guard let listing = try? await ChildProcess.run(ipPath, ["netns", "list"], timeout: .seconds(10)) else { return }
         for line in listing.output.split(separator: "\n") {
             let name = String(line.split(separator: " ").first ?? "")
-            if name.hasPrefix(namespacePrefix) {
-                _ = try? await ChildProcess.run(ipPath, ["netns", "delete", name], timeout: .seconds(10))
+            guard name.hasPrefix(namespacePrefix) else { continue }
+            let creator = name.dropFirst(namespacePrefix.count).prefix { $0 != "p" }
+            if let pid = Int32(creator, radix: 16), kill(pid, 0) == 0 || errno == EPERM {
+                continue
             }
+            _ = try? await ChildProcess.run(ipPath, ["netns", "delete", name], timeout: .seconds(10))
         }
     }
 

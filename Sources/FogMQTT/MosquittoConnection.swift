@@ -1,5 +1,6 @@
 internal import CMosquitto
 import Dispatch
+import FogCore
 import Glibc
 import Logging
 import Synchronization
@@ -42,7 +43,8 @@ final class MosquittoConnection: Sendable {
     ) {
         self.configuration = configuration
         var logger = logger
-        logger[metadataKey: "mqtt.client.id"] = "\(configuration.clientID)"
+        // Client ids of link halves and sweeps are ephemeral identifiers: logs carry an alias.
+        logger[metadataKey: "mqtt.client"] = "\(LogAlias.of(configuration.clientID))"
         logger[metadataKey: "mqtt.broker"] = "\(configuration.brokerAddress)"
         self.logger = logger
         self.messageSink = messageSink
@@ -51,9 +53,10 @@ final class MosquittoConnection: Sendable {
         queue = DispatchQueue(label: "fogfabric.mqtt.\(configuration.clientID)")
     }
 
-    /// "client 'id' at host:port", for error messages.
+    /// "client ~alias at host:port", for error messages: they end up in logs, which must not
+    /// keep a link half's client id after its decommission.
     var identity: String {
-        "client '\(configuration.clientID)' at \(configuration.brokerAddress)"
+        "client \(LogAlias.of(configuration.clientID)) at \(configuration.brokerAddress)"
     }
 
     var isConnected: Bool {

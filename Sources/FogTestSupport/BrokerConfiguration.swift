@@ -19,6 +19,12 @@ public struct BrokerConfiguration: Sendable {
     public var allowAnonymous: Bool
     /// Address the listener binds to (`${FOG_BIND}`).
     public var bindAddress: String
+    /// How the broker process starts (e.g. inside a network namespace). Not direct: the
+    /// harness cannot probe the listener from here and trusts Mosquitto's "running" line.
+    public var launcher: ProcessLauncher
+    /// `connection_messages true` (the harness default: some tests count connections in the
+    /// log). False keeps the template's setting, e.g. a ComSat as deployed logs no client ids.
+    public var connectionMessages: Bool
 
     public init(
         template: String = "test-broker.conf",
@@ -29,7 +35,9 @@ public struct BrokerConfiguration: Sendable {
         pluginOptions: [(String, String)] = [],
         extraLines: [String] = [],
         allowAnonymous: Bool = true,
-        bindAddress: String = "127.0.0.1"
+        bindAddress: String = "127.0.0.1",
+        launcher: ProcessLauncher = .direct,
+        connectionMessages: Bool = true
     ) {
         self.template = template
         self.tls = tls
@@ -40,5 +48,7 @@ public struct BrokerConfiguration: Sendable {
         self.extraLines = extraLines
         self.allowAnonymous = allowAnonymous
         self.bindAddress = bindAddress
+        self.launcher = launcher
+        self.connectionMessages = connectionMessages
     }
 }

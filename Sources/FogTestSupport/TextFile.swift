@@ -1,8 +1,8 @@
 import Foundation
 
 /// Whole-file reads and writes for configs, logs and PEM files, with errors that name the path.
-enum TextFile {
-    static func read(_ path: String) throws -> String {
+public enum TextFile {
+    public static func read(_ path: String) throws -> String {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             return String(decoding: data, as: UTF8.self)
@@ -13,7 +13,7 @@ enum TextFile {
 
     /// Writes `text` to `path`, replacing it, readable only by its owner when `permissions`
     /// says so (key files must be 0600 before they hold a key, hence create-then-write).
-    static func write(_ text: String, to path: String, permissions: Int = 0o644) throws {
+    public static func write(_ text: String, to path: String, permissions: Int = 0o644) throws {
         let manager = FileManager.default
         do {
             if manager.fileExists(atPath: path) {

@@ -86,14 +86,14 @@ extension FogAgentCommand {
         @Option(name: .customLong("bus-template"), help: "The local bus template (default: local-bus.conf search path).")
         var busTemplate: String?
 
-        @Flag(name: .long, help: "Log debug detail.")
+        @Flag(name: .long, help: "Log debug detail, also in the link halves' logs.")
         var verbose = false
 
         func run() async throws {
             LoggingSystem.bootstrap(StreamLogHandler.standardError)
             var logger = Logger(label: "fogfabric.agent")
             logger.logLevel = verbose ? .debug : .info
-            var configuration = AgentRuntimeConfiguration(fogLinkPath: fogLink)
+            var configuration = AgentRuntimeConfiguration(fogLinkPath: fogLink, linkLogLevel: verbose ? "debug" : nil)
             configuration.bus.templatePath = busTemplate
             do {
                 try await AgentRunner.run(stateDirectory: state, configuration: configuration, logger: logger)

@@ -40,9 +40,15 @@ extension FogLinkCommand {
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel = "info"
 
+        @Option(help: "Milliseconds to wait for the local bus to acknowledge an operation.")
+        var busTimeoutMs: Int = 20_000
+
         func validate() throws {
             guard Logger.Level(rawValue: logLevel) != nil else {
                 throw ValidationError("unknown log level '\(logLevel)'")
+            }
+            guard busTimeoutMs > 0 else {
+                throw ValidationError("--bus-timeout-ms must be positive, got \(busTimeoutMs)")
             }
         }
 
@@ -60,7 +66,8 @@ extension FogLinkCommand {
             LinkHalfConfiguration(
                 directory: dir, busHost: busHost, busPort: busPort, busUsername: busUsername,
                 busPasswordFile: busPasswordFile, busClientID: busClientID, busMarkerTopic: busMarkerTopic,
-                queueMaximumBytes: queueMaximumBytes, linger: .milliseconds(lingerMilliseconds))
+                queueMaximumBytes: queueMaximumBytes, linger: .milliseconds(lingerMilliseconds),
+                busOperationTimeout: .milliseconds(busTimeoutMs))
         }
     }
 

@@ -84,7 +84,17 @@ import Testing
             // Each sweep works once.
             await comsat.expectRefused(
                 clientID: link.b.clientID, username: comsat.controller.username, password: comsat.controller.secret.text)
+            // Mosquitto 2.0.11 puts a kicked offline session on its expiry list a second time
+            // (fixed upstream in 2.0.22); once the sweep freed it, the expiry list held freed
+            // memory and the broker crashed (seen once in the site-to-site proof). The plugin
+            // kicks only connected clients.
+            for half in [link.a, link.b] {
+                await comsat.expectRefused(clientID: half.clientID, username: half.username, password: half.secret.text)
+            }
+            try await Task.sleep(for: .milliseconds(2_500))
+            #expect(comsat.broker.isRunning, "the ComSat died after the sweeps:\n\(comsat.broker.logText().suffix(3_000))")
             let stats = try await comsat.stats()
+            #expect(stats.kicks == 0, "both halves were offline: nothing to kick")
             #expect(stats.pendingSweeps == 0)
             #expect(stats.sweepsCompleted == 2)
             #expect(stats.grants == 0)

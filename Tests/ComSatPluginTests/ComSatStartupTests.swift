@@ -133,13 +133,17 @@ import Testing
             timeout: .seconds(10))
         #expect(refused.status != 0)
         try await waitUntil("the disconnect is logged", timeout: .seconds(5)) {
-            ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("comsat: disconnected (client 'controller-main')")
+            ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("comsat: disconnected (client ~")
         }
         process.terminate()
         _ = await process.waitForExit(timeout: .seconds(10))
         let log = try String(contentsOfFile: logPath, encoding: .utf8)
-        #expect(log.contains("comsat: accepted controller (client 'controller-main')"), "\(log)")
-        #expect(log.contains("comsat: refused unknown username (client 'intruder')"), "\(log)")
+        // Clients appear under their log alias (stable within the broker's run), never by id.
+        let controllerAlias = try #require(log.firstMatch(of: /comsat: accepted controller \(client (~[0-9a-f]{10})\)/)).output.1
+        let intruderAlias = try #require(log.firstMatch(of: /comsat: refused unknown username \(client (~[0-9a-f]{10})\)/)).output.1
+        #expect(controllerAlias != intruderAlias)
+        #expect(log.contains("comsat: disconnected (client \(controllerAlias))"), "\(log)")
+        #expect(!log.contains("intruder"), "\(log)")
         #expect(!log.contains("127.0.0.1"), "\(log)")
     }
 }

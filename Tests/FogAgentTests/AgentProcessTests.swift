@@ -51,15 +51,15 @@ import Testing
                 FileManager.default.fileExists(atPath: marker)
                     && FileManager.default.fileExists(atPath: halfDirectory + "/mqtt.secret")
             }
-            descendants = ListeningSockets.descendants(of: [agent.pid])
+            descendants = ProcessTree.descendants(of: [agent.pid])
             // fog-agent, mosquitto, the microservice's sleep, the stand-in and its sleep.
             #expect(descendants.count >= 4, "\(descendants)")
             // The bus may be between a supervised restart and its listen() under load: wait for
             // a listening socket, then check every one the agent's processes hold.
             try await waitUntil("the bus listening", timeout: .seconds(10)) {
-                !(try ListeningSockets.of(processes: [agent.pid])).isEmpty
+                !ListeningSockets.of(processes: [agent.pid]).isEmpty
             }
-            let sockets = try ListeningSockets.of(processes: [agent.pid])
+            let sockets = ListeningSockets.of(processes: [agent.pid])
             #expect(sockets.allSatisfy { $0.isLoopback }, "\(sockets)")
         } catch {
             agent.kill()
@@ -76,7 +76,7 @@ import Testing
             _ = await agent.waitForExit(timeout: .seconds(10))
         }
         try await waitUntil("every child ended", timeout: .seconds(10)) {
-            descendants.allSatisfy(AgentTestKit.hasEnded)
+            descendants.allSatisfy(ProcessTree.hasEnded)
         }
         // Mosquitto saved its persistence on SIGTERM; the state is there for the next start.
         #expect(FileManager.default.fileExists(atPath: state + "/microservices/worker.spec"))
@@ -111,18 +111,18 @@ import Testing
         try await waitUntil("first agent's worker running", timeout: .seconds(30)) {
             FileManager.default.fileExists(atPath: marker)
         }
-        let orphans = ListeningSockets.descendants(of: [crashed.pid]).filter { $0 != crashed.pid }
+        let orphans = ProcessTree.descendants(of: [crashed.pid]).filter { $0 != crashed.pid }
         #expect(orphans.count >= 2, "bus and worker")
         crashed.kill()
         _ = await crashed.waitForExit(timeout: .seconds(10))
-        #expect(!orphans.contains(where: AgentTestKit.hasEnded), "orphans outlive a kill -9")
+        #expect(!orphans.contains(where: ProcessTree.hasEnded), "orphans outlive a kill -9")
 
         let agent = try ChildProcess.spawn(TestPaths.builtProduct("fog-agent"), arguments, outputFile: scratch.path + "/second.log")
         defer { agent.kill() }
         do {
             try await waitUntil("orphans ended and a new worker started", timeout: .seconds(30)) {
                 let lines = ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").split(separator: "\n")
-                return lines.count >= 2 && orphans.allSatisfy(AgentTestKit.hasEnded)
+                return lines.count >= 2 && orphans.allSatisfy(ProcessTree.hasEnded)
             }
         } catch {
             for pid in orphans { kill(pid, SIGKILL) }

@@ -75,13 +75,6 @@ enum AgentTestKit {
         return BusClient(client)
     }
 
-    /// True once `pid` has exited: no `/proc` entry, or a zombie awaiting its (new) parent.
-    static func hasEnded(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let closing = stat.lastIndex(of: ")")
-        else { return true }
-        return stat[stat.index(after: closing)...].split(separator: " ").first == "Z"
-    }
 
     /// Every regular file under `directory`, recursively.
     static func files(under directory: String) -> [String] {

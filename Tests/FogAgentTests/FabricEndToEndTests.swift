@@ -35,7 +35,7 @@ import Testing
             let persistence: [UInt8]
             do {
                 try await Task.sleep(for: .milliseconds(1_500))
-                persistence = try await Self.savedPersistence(rig)
+                persistence = try await rig.savedComSatPersistence()
                 kill(halfB, SIGCONT)
             } catch {
                 kill(halfB, SIGCONT)
@@ -48,16 +48,20 @@ import Testing
             let topicCopies = Self.occurrences(of: subscribeB, in: persistence)
             #expect(topicCopies > 1, "the saved persistence must hold queued frames for edge-b (topic seen \(topicCopies)×)")
             #expect(!persistence.containsRun(Array(rig.marker.utf8)), "the ComSat's persistence holds plaintext")
-            #expect(rig.tap.saw(subscribeB), "the tap must see the data plane's MQTT traffic")
-            #expect(!rig.tap.saw(Array(rig.marker.utf8)), "the ComSat's socket carried plaintext")
-            Self.log("ComSat persistence \(persistence.count) bytes (\(topicCopies) copies of edge-b's topic), wire \(rig.tap.capturedBytes.count) bytes: no marker")
+            let tap = try #require(rig.tap)
+            #expect(tap.saw(subscribeB), "the tap must see the data plane's MQTT traffic")
+            #expect(!tap.saw(Array(rig.marker.utf8)), "the ComSat's socket carried plaintext")
+            Self.log("ComSat persistence \(persistence.count) bytes (\(topicCopies) copies of edge-b's topic), wire \(tap.capturedBytes.count) bytes: no marker")
 
-            let sockets = try ListeningSockets.of(processes: rig.agents.map(\.process.pid))
-            #expect(sockets.count >= 2, "both local buses must be found listening: \(sockets)")
+            let agentPIDs = rig.agents.map(\.process.pid)
+            try await waitUntil("both local buses visible listening in /proc/net", timeout: .seconds(10)) {
+                ListeningSockets.of(processes: agentPIDs).count >= 2
+            }
+            let sockets = ListeningSockets.of(processes: agentPIDs)
             let loopbackOnly = sockets.allSatisfy { $0.isLoopback }
             #expect(loopbackOnly, "\(sockets)")
 
-            try await Self.removeRouteAndAudit(rig)
+            try await rig.removeRoutesAndAudit(auditPaths: rig.agents.map(\.state))
         }
     }
 
@@ -104,13 +108,14 @@ import Testing
             log("ComSat killed (-9) and restarted at \(rig.received().count) received")
             // The outage starts halfway through production, so edge-a produces through it.
             try await waitUntil("edge-a produced half", timeout: .seconds(120), poll: .milliseconds(20)) {
-                rig.produced >= count / 2
+                rig.produced() >= count / 2
             }
-            let before = rig.produced
-            rig.tap.setReachable(false)
+            let tap = try #require(rig.tap)
+            let before = rig.produced()
+            tap.setReachable(false)
             try await Task.sleep(for: outage)
-            rig.tap.setReachable(true)
-            let during = rig.produced - before
+            tap.setReachable(true)
+            let during = rig.produced() - before
             log("ComSat unreachable for \(outage); edge-a produced \(during) meanwhile")
             #expect(during > 0, "edge-a must keep producing during the outage")
             try await rig.expectExactlyOnceInOrder(count: count, timeout: .seconds(180))
@@ -137,72 +142,10 @@ import Testing
         }
     }
 
-    /// Makes the ComSat save its session database (SIGUSR1) and returns the new file.
-    private static func savedPersistence(_ rig: FabricRig) async throws -> [UInt8] {
-        let path = rig.broker.dataDirectory + "mosquitto.db"
-        func inode() -> UInt64? {
-            var info = stat()
-            return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
-        }
-        let before = inode()
-        kill(try #require(rig.broker.pid), SIGUSR1)
-        try await waitUntil("the ComSat to save \(path)", timeout: .seconds(10)) { inode().map { $0 != before } ?? false }
-        return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-    }
-
     private static func occurrences(of needle: [UInt8], in haystack: [UInt8]) -> Int {
         guard !needle.isEmpty, needle.count <= haystack.count else { return 0 }
         return (0...(haystack.count - needle.count)).reduce(0) { total, start in
             haystack[start] == needle[0] && haystack[start..<(start + needle.count)].elementsEqual(needle) ? total + 1 : total
         }
-    }
-
-    /// `fogctl route rm`, then: both halves wiped, `tools/trace-audit` finds nothing of the
-    /// link in either state dir (with the agents running and again after they stopped and their
-    /// buses saved), and the ComSat refuses both halves' old credentials.
-    private static func removeRouteAndAudit(_ rig: FabricRig) async throws {
-        var needles = [try #require(rig.linkID).description]
-        var credentials: [(clientID: String, username: String, password: String)] = []
-        for side in [Grant.LinkSide.a, .b] {
-            let assignment = try rig.assignment(side)
-            let secret = try rig.halfSecret(side)
-            needles += [
-                assignment.publishTopic, assignment.subscribeTopic, assignment.preSharedKey.text, secret,
-                assignment.username, assignment.clientID,
-            ]
-            credentials.append((assignment.clientID, assignment.username, secret))
-        }
-        // The halves' random bus users, from the agents' own user tables.
-        for agent in rig.agents {
-            let users = try String(contentsOfFile: agent.state + "/bus/users.json", encoding: .utf8)
-            for match in users.matches(of: /"username":"(h\.[a-z2-7]{26})"/) {
-                needles.append(String(match.output.1))
-            }
-        }
-        #expect(needles.count == 15, "link id, 6 values per half, 2 bus users: \(needles.count)")
-        let clean = try await rig.traceAudit(needles: needles, paths: rig.agents.map(\.state))
-        #expect(clean.status == 1, "before removal the audit must find the link: \(clean.output)")
-
-        let removed = try await rig.controller.fogctl(["route", "rm", "edge-a/sensor", "edge-b/sink"])
-        try #require(removed.status == 0, "\(removed.output)")
-        let directories = try [rig.halfDirectory(.a), rig.halfDirectory(.b)]
-        try await waitUntil("both halves wiped", timeout: .seconds(60), poll: .milliseconds(100)) {
-            !directories.contains { FileManager.default.fileExists(atPath: $0) }
-        }
-        let links = try await rig.controller.fogctl(["link", "ls", "--json"])
-        #expect(try FabricRig.decode(LinkList.self, links.output).links.isEmpty, "\(links.output)")
-
-        let running = try await rig.traceAudit(needles: needles, paths: rig.agents.map(\.state))
-        #expect(running.status == 0, "with the agents running: \(running.output)")
-        for credential in credentials {
-            let refusal = await rig.comsatRefusal(
-                clientID: credential.clientID, username: credential.username, password: credential.password)
-            #expect(
-                refusal == .notAuthorized || refusal == .connectionRefused,
-                "old half credentials: \(refusal.map { "\($0)" } ?? "accepted")")
-        }
-        await rig.stopAgents()
-        let stopped = try await rig.traceAudit(needles: needles, paths: rig.agents.map(\.state))
-        #expect(stopped.status == 0, "after the agents stopped: \(stopped.output)")
     }
 }

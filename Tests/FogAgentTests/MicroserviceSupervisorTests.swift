@@ -73,13 +73,13 @@ import Testing
             }
             let pid = try #require(await runtime.microservices.pid(of: "stubborn"))
             try await waitUntil("the shell started its child", timeout: .seconds(10)) {
-                ListeningSockets.descendants(of: [pid]).count >= 2
+                ProcessTree.descendants(of: [pid]).count >= 2
             }
-            let group = ListeningSockets.descendants(of: [pid])
+            let group = ProcessTree.descendants(of: [pid])
             #expect(await runtime.apply(.removeMicroservice(name: "stubborn")) == .applied)
             // The shell is reaped by the supervisor, its child by init once the group was killed.
             try await waitUntil("the whole group ended", timeout: .seconds(10)) {
-                group.allSatisfy(AgentTestKit.hasEnded)
+                group.allSatisfy(ProcessTree.hasEnded)
             }
             #expect(await runtime.microservices.status().isEmpty)
             #expect(!FileManager.default.fileExists(atPath: runtime.microservices.directory + "/stubborn.spec"))
@@ -120,7 +120,7 @@ import Testing
             return try #require(await runtime.microservices.pid(of: "durable"))
         }
         // Shut down: the child is gone, the spec stays.
-        #expect(AgentTestKit.hasEnded(firstPID))
+        #expect(ProcessTree.hasEnded(firstPID))
         try await AgentTestKit.withRuntime(stateDirectory: state) { runtime in
             // No command: the runtime starts from the persisted spec alone.
             try await waitUntil("restored", timeout: .seconds(10)) { await runtime.microservices.pid(of: "durable") != nil }

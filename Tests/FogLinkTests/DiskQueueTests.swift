@@ -303,7 +303,8 @@ import Testing
             }
             group.addTask {
                 for snapshot in 0..<10 {
-                    try await waitUntil(timeout: .seconds(10), poll: .milliseconds(1)) {
+                    // Progress, not speed: each append waits for an fsync, slow on a loaded disk.
+                    try await waitUntil(timeout: .seconds(60), poll: .milliseconds(1)) {
                         returned.count >= (snapshot + 1) * 180
                     }
                     let durable = returned.snapshot()

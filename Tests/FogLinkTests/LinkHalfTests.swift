@@ -68,6 +68,39 @@ import Testing
         }
     }
 
+    /// The receiving half's bus stops answering (SIGSTOP) for longer than the half waits for an
+    /// acknowledgement, connection intact: the timed-out deliveries are neither lost nor
+    /// repeated, and delivery resumes on its own once the bus answers again.
+    @Test func aBusSlowerThanTheDeliveryTimeoutNeitherStallsNorRepeats() async throws {
+        try await LinkRig.run { rig in
+            #expect(await rig.terminate(.b) == 0)
+            try rig.start(.b, extraArguments: ["--bus-timeout-ms", "500"])
+            try await rig.waitForState(.b, "up")
+            let producer = rig.producer
+            async let production: Void = LinkRig.produce(0..<Self.readings, with: producer)
+            try await waitUntil("a quarter of the readings", timeout: .seconds(60)) {
+                rig.consumer.count >= Self.readings / 4
+            }
+            let busB = try #require(rig.busB.pid)
+            kill(busB, SIGSTOP)
+            do {
+                try await waitUntil("edge-b's half to give up on a delivery", timeout: .seconds(30)) {
+                    rig.output(.b).contains("local bus slow to acknowledge a delivery")
+                }
+                try await Task.sleep(for: .seconds(1))
+                kill(busB, SIGCONT)
+            } catch {
+                kill(busB, SIGCONT)
+                throw error
+            }
+            try await production
+            let report = try await rig.receivedReport(Self.readings)
+            #expect(report.missing.isEmpty, "lost readings: \(report.missing.prefix(20))")
+            #expect(report.firstDisorder == nil, "out of order: \(String(describing: report.firstDisorder))")
+            #expect(report.duplicates.isEmpty, "duplicates: \(report.duplicates.prefix(20))")
+        }
+    }
+
     /// The receiving half killed while it delivers: nothing is lost, nothing repeats, order
     /// holds (the bus's echoes of deliveries tell the restarted half what the bus accepted).
     @Test func survivesKill9OfTheReceivingHalfMidStream() async throws {

@@ -149,11 +149,11 @@ final class LinkRig {
         directory.path + (side == .a ? "/a.log" : "/b.log")
     }
 
-    func start(_ side: Grant.LinkSide) throws {
+    func start(_ side: Grant.LinkSide, extraArguments: [String] = []) throws {
         let bus = side == .a ? busA : busB
         processes[side] = try ChildProcess.spawn(
             TestPaths.builtProduct("fog-link"),
-            ["run", "--dir", halfDirectory(side), "--bus-host", bus.host, "--bus-port", "\(bus.port)"],
+            ["run", "--dir", halfDirectory(side), "--bus-host", bus.host, "--bus-port", "\(bus.port)"] + extraArguments,
             outputFile: logPath(side))
     }
 

@@ -128,6 +128,38 @@ import Testing
         #expect(a.isUp)
     }
 
+    /// Seen in the end-to-end tests after a ComSat crash and an outage: both halves reconnect
+    /// and converge, then MQTT redelivers a hello of A's previous connection. B's reconnect
+    /// emptied its retired keys, so B takes the old key, retires A's current one and refuses
+    /// every later hello and frame of A — hellos alone never reconcile them. A fresh handshake
+    /// (what `LinkHalf` starts after `handshakeStall`) does.
+    @Test func aLateHelloOfAnEarlierConnectionStallsUntilAFreshHandshake() throws {
+        var (a, b) = try connectedPair()
+        let helloOfPreviousConnection = a.hello()
+        let freshHelloOfA = a.rekey()
+        _ = b.rekey()
+        try relay(freshHelloOfA, from: &a, to: &b)
+        #expect(a.isUp && b.isUp)
+
+        guard case .hello(let reply) = try b.open(helloOfPreviousConnection) else {
+            Issue.record("a hello must be answered as a hello")
+            return
+        }
+        #expect(!b.isUp)
+        // A answers B's hello with its current key, which B has retired: stuck.
+        if let reply, case .hello(let answer?) = try a.open(reply) {
+            #expect(performing: { try b.open(answer) }, throws: { ($0 as? LinkProtocolError)?.code == .staleKey })
+        }
+        let frame = try a.seal(LinkPayload(firstSequence: 1, messages: [reading(1)]))
+        #expect(performing: { try b.open(frame) }, throws: { ($0 as? LinkProtocolError)?.code == .staleKey })
+        #expect(!b.isUp)
+
+        try relay(b.rekey(), from: &b, to: &a)
+        #expect(a.isUp && b.isUp)
+        let resent = try a.seal(LinkPayload(firstSequence: 1, messages: [reading(1)]))
+        #expect(try b.open(resent) == .payload(LinkPayload(firstSequence: 1, messages: [reading(1)])))
+    }
+
     @Test func payloadCodecIsStrict() throws {
         let payload = LinkPayload(acknowledged: 9, floor: 3, firstSequence: 5, messages: [reading(5), reading(6)])
         let bytes = try payload.encoded()

@@ -44,13 +44,10 @@ static inline void CMosquittoBroker_log(int level, const char *line) {
     mosquitto_log_printf(level, "%s", line);
 }
 
-/*
- * Logs "comsat: <event> (client '<id>')" without building a Swift String, for the auth and
- * disconnect paths, which run per connection on the broker thread. Never given an address.
- */
-static inline void CMosquittoBroker_logClientEvent(int level, const char *event, const char *client_id) {
+/* Logs "comsat: <event> (client <alias>)" for the auth and disconnect paths. Never given an address. */
+static inline void CMosquittoBroker_logClientEvent(int level, const char *event, const char *client_alias) {
     if (mosquitto_log_printf == NULL) return;
-    mosquitto_log_printf(level, "comsat: %s (client '%s')", event, client_id != NULL ? client_id : "");
+    mosquitto_log_printf(level, "comsat: %s (client %s)", event, client_alias != NULL ? client_alias : "-");
 }
 
 static inline int CMosquittoBroker_registerCallback(

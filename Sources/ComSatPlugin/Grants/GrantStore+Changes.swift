@@ -10,7 +10,7 @@ extension GrantStore {
             return ItemOutcome(.invalid, error.message)
         }
         guard let payload = try? grant.encoded(), let digest = try? GrantDigest(of: grant) else {
-            return ItemOutcome(.invalid, "'\(grant.username)' cannot be encoded")
+            return ItemOutcome(.invalid, "\(LogAlias.of(grant.username)) cannot be encoded")
         }
         let username = Array(grant.username.utf8)
         let existingSlot = slot(of: username)
@@ -40,7 +40,7 @@ extension GrantStore {
     func remove(username: String) -> ItemOutcome {
         let bytes = Array(username.utf8)
         guard let slot = slot(of: bytes), let record = records[slot] else {
-            return ItemOutcome(.notFound, "no grant for '\(username)'")
+            return ItemOutcome(.notFound, "no grant for \(LogAlias.of(username))")
         }
         journal.stageErasure(of: record.location)
         uninstall(slot: slot)
@@ -85,7 +85,7 @@ extension GrantStore {
         for (position, grant) in grants.enumerated() {
             outcomes.append(
                 duplicates.contains(position)
-                    ? ItemOutcome(.conflict, "'\(grant.username)' is listed more than once")
+                    ? ItemOutcome(.conflict, "\(LogAlias.of(grant.username)) is listed more than once")
                     : add(grant))
         }
         for position in outcomes.indices where outcomes[position].result == .conflict && !duplicates.contains(position) {
@@ -101,19 +101,19 @@ extension GrantStore {
         let username = Array(grant.username.utf8)
         let clientID = Array(grant.clientID.utf8)
         if username == reserved.username || clientID == reserved.clientID {
-            return ItemOutcome(.conflict, "'\(grant.username)' uses the controller's username or client id")
+            return ItemOutcome(.conflict, "\(LogAlias.of(grant.username)) uses the controller's username or client id")
         }
         if let existing {
             guard existing.clientID == clientID, existing.grant.kind == grant.kind, existing.grant.link == grant.link else {
                 return ItemOutcome(
-                    .conflict, "'\(grant.username)' exists with another client id, kind or link; remove it first")
+                    .conflict, "\(LogAlias.of(grant.username)) exists with another client id, kind or link; remove it first")
             }
         } else {
             if slotsByClientID[clientID] != nil {
-                return ItemOutcome(.conflict, "client id '\(grant.clientID)' belongs to another grant")
+                return ItemOutcome(.conflict, "client id \(LogAlias.of(grant.clientID)) belongs to another grant")
             }
             if pendingSweeps.contains(clientID) {
-                return ItemOutcome(.sweepPending, "client id '\(grant.clientID)' has a session awaiting its sweep")
+                return ItemOutcome(.sweepPending, "client id \(LogAlias.of(grant.clientID)) has a session awaiting its sweep")
             }
             if checkCapacity, count >= capacity {
                 return ItemOutcome(.capacityExceeded, "the store holds its maximum of \(capacity) grants")
@@ -125,7 +125,7 @@ extension GrantStore {
         let owner = Self.owner(of: grant)
         for topic in grant.publishTopics + grant.subscribeTopics {
             if let claim = topicClaims[Array(topic.utf8)], claim.owner != owner {
-                return ItemOutcome(.conflict, "topic '\(topic)' belongs to another link or principal")
+                return ItemOutcome(.conflict, "topic \(LogAlias.of(topic)) belongs to another link or principal")
             }
         }
         return nil

@@ -64,7 +64,7 @@ extension GrantStore {
             throw corrupt("is invalid (\(error.message))")
         }
         if slot(of: Array(grant.username.utf8)) != nil {
-            throw corrupt("repeats the username '\(grant.username)'")
+            throw corrupt("repeats the username \(LogAlias.of(grant.username))")
         }
         if let problem = admissionProblem(for: grant, replacing: nil, checkCapacity: false) {
             throw corrupt("conflicts with an earlier grant (\(problem.reason ?? problem.result.description))")

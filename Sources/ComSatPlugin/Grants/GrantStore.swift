@@ -139,7 +139,7 @@ final class GrantStore {
                 // Cannot happen (the grant was encoded when it was added); never drop it silently.
                 throw StorageError(
                     code: .invalidContent, path: journal.path,
-                    message: "compaction skipped: grant '\(record.grant.username)' cannot be re-encoded")
+                    message: "compaction skipped: grant \(LogAlias.of(record.grant.username)) cannot be re-encoded")
             }
             entries.append((.grant, payload))
             owners.append(.grant(slot))

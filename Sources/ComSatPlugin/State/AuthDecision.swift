@@ -6,3 +6,9 @@ enum AuthDecision {
     case grant(GrantRecord, completedOptIn: Bool)
     case refused(StaticString)
 }
+
+extension AuthDecision {
+    var isAccepted: Bool {
+        if case .refused = self { false } else { true }
+    }
+}

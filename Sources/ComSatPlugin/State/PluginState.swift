@@ -22,6 +22,8 @@ final class PluginState {
     let controllerClientIDCString: [CChar]
     /// Bumped by the auth and ACL callbacks; broker-thread only, so no exclusivity check.
     @exclusivity(unchecked) var counters = Counters()
+    /// Who is connected now, so removals kick only live connections.
+    var connected = ConnectedClients()
     /// Set once the grant store fails to write; changes are refused from then on.
     var storageFailure: StorageError?
 

@@ -112,7 +112,7 @@ public actor LocalBus {
         reload()
         logger.info(
             "bus user set",
-            metadata: ["fog.bus.user": "\(user.username)", "fog.bus.owner": "\(owner)", "fog.bus.topics": "\(publish.count + read.count)"])
+            metadata: ["fog.bus.user": "\(LogAlias.of(user.username))", "fog.bus.owner": "\(owner)", "fog.bus.topics": "\(publish.count + read.count)"])
         return LocalBusCredentials(username: user.username, password: user.password)
     }
 

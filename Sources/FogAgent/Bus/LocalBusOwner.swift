@@ -31,7 +31,7 @@ public enum LocalBusOwner: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .microservice(let name): "microservice \(name)"
-        case .linkHalf(let linkID, let side): "link half \(linkID) side \(side)"
+        case .linkHalf(let linkID, let side): "link half \(LogAlias.of(linkID)) side \(side)"
         }
     }
 }

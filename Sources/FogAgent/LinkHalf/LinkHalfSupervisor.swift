@@ -27,6 +27,7 @@ public actor LinkHalfSupervisor {
     private let bus: LocalBus
     private let fogLinkPath: String
     private let queueMaximumBytes: Int?
+    private let logLevel: String?
     private let policy: RestartPolicy
     private let logFileLimit: Int
     private let logger: Logger
@@ -45,9 +46,10 @@ public actor LinkHalfSupervisor {
     /// - Parameters:
     ///   - fogLinkPath: the `fog-link` executable (by default the agent's sibling).
     ///   - queueMaximumBytes: passed as `--queue-max-bytes` when set.
+    ///   - logLevel: passed as `--log-level` when set.
     public init(
         stateDirectory: String, bus: LocalBus, fogLinkPath: String, queueMaximumBytes: Int? = nil,
-        policy: RestartPolicy = .init(), logFileLimit: Int = 1 << 20, childRegistry: ChildRegistry? = nil,
+        logLevel: String? = nil, policy: RestartPolicy = .init(), logFileLimit: Int = 1 << 20, childRegistry: ChildRegistry? = nil,
         logger: Logger
     ) throws(AgentRuntimeError) {
         registry = childRegistry
@@ -55,6 +57,7 @@ public actor LinkHalfSupervisor {
         self.bus = bus
         self.fogLinkPath = fogLinkPath
         self.queueMaximumBytes = queueMaximumBytes
+        self.logLevel = logLevel
         self.policy = policy
         self.logFileLimit = logFileLimit
         self.logger = logger
@@ -93,7 +96,7 @@ public actor LinkHalfSupervisor {
                 let assignment = try LinkHalfAssignment(decoding: try StateFile.read(halfDirectory, name: "assignment"))
                 try await assign(assignment)
             } catch {
-                logger.error("cannot restore a link half", metadata: ["fog.link.dir": "\(name)", "fog.error": "\(error)"])
+                logger.error("cannot restore a link half", metadata: ["fog.link.dir": "\(LogAlias.of(name))", "fog.error": "\(error)"])
             }
         }
     }
@@ -120,7 +123,7 @@ public actor LinkHalfSupervisor {
     public func setRoutes(linkID: OpaqueID, side: Grant.LinkSide, routes: [LinkRoute]) async throws(AgentRuntimeError) {
         let key = Self.key(linkID, side)
         guard var assignment = entries[key]?.assignment else {
-            throw AgentRuntimeError(.unknownLinkHalf, "no link half \(linkID) side \(side) runs on this agent")
+            throw AgentRuntimeError(.unknownLinkHalf, "no link half \(LogAlias.of(linkID)) side \(side) runs on this agent")
         }
         guard assignment.routes != routes else {
             return
@@ -148,7 +151,7 @@ public actor LinkHalfSupervisor {
                 try FileManager.default.removeItem(atPath: halfDirectory)
             }
         } catch {
-            throw AgentRuntimeError(.fileIO, "cannot delete the directory of link half \(linkID) side \(side): \(error)")
+            throw AgentRuntimeError(.fileIO, "cannot delete the directory of link half \(LogAlias.of(linkID)) side \(side): \(error)")
         }
         for path in [halfDirectory + ".log", halfDirectory + ".log.1"] where unlink(path) != 0 && errno != ENOENT {
             throw AgentRuntimeError(.fileIO, "cannot delete \(path): \(String(cString: strerror(errno)))")
@@ -160,7 +163,7 @@ public actor LinkHalfSupervisor {
         }
         await observer?.forgetReport(linkID: linkID, side: side)
         await observer?.statusChanged()
-        logger.info("link half wiped", metadata: ["fog.link.id": "\(linkID)", "fog.link.side": "\(side)"])
+        logger.info("link half wiped", metadata: ["fog.link": "\(LogAlias.of(linkID))", "fog.link.side": "\(side)"])
     }
 
     /// Stops every half, keeping their directories (agent shutdown).
@@ -220,12 +223,15 @@ public actor LinkHalfSupervisor {
         if let queueMaximumBytes {
             arguments += ["--queue-max-bytes", String(queueMaximumBytes)]
         }
+        if let logLevel {
+            arguments += ["--log-level", logLevel]
+        }
         let executable = fogLinkPath
         let fixedArguments = arguments
         let log = RotatingLog(path: directory + "/" + key + ".log", limit: logFileLimit)
         let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"]
         let process = SupervisedProcess(
-            name: "link half \(linkID) side \(side)", policy: policy, logger: logger, registry: registry,
+            name: "link half \(LogAlias.of(linkID)) side \(side)", policy: policy, logger: logger, registry: registry,
             launch: { [weak self] in
                 let (lines, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1_024))
                 let process = try ChildProcess.spawn(
@@ -257,7 +263,7 @@ public actor LinkHalfSupervisor {
         process.start()
         logger.info(
             "link half started",
-            metadata: ["fog.link.id": "\(linkID)", "fog.link.side": "\(side)", "fog.link.routes": "\(assignment.routes.count)"])
+            metadata: ["fog.link": "\(LogAlias.of(linkID))", "fog.link.side": "\(side)", "fog.link.routes": "\(assignment.routes.count)"])
     }
 
     /// One stdout line of fog-link (the agent ↔ fog-link contract).
@@ -270,7 +276,7 @@ public actor LinkHalfSupervisor {
         switch (fields.first, fields.count) {
         case ("secret-hash", 2):
             guard let hash = try? SecretHash(hex: fields[1]) else {
-                logger.warning("fog-link printed a malformed secret hash", metadata: ["fog.link.id": "\(linkID)"])
+                logger.warning("fog-link printed a malformed secret hash", metadata: ["fog.link": "\(LogAlias.of(linkID))"])
                 return
             }
             await observer?.report(LinkSecretReport(linkID: linkID, side: side, secretHash: hash))
@@ -284,7 +290,7 @@ public actor LinkHalfSupervisor {
                 default: nil
                 }
             guard let state else {
-                logger.warning("fog-link printed an unknown state", metadata: ["fog.link.id": "\(linkID)"])
+                logger.warning("fog-link printed an unknown state", metadata: ["fog.link": "\(LogAlias.of(linkID))"])
                 return
             }
             entries[key]?.state = state
@@ -299,7 +305,7 @@ public actor LinkHalfSupervisor {
             entries[key]?.queuedMessages = messages
             entries[key]?.queuedBytes = bytes
         default:
-            logger.debug("unrecognised fog-link output line", metadata: ["fog.link.id": "\(linkID)"])
+            logger.debug("unrecognised fog-link output line", metadata: ["fog.link": "\(LogAlias.of(linkID))"])
         }
     }
 
@@ -344,14 +350,14 @@ public actor LinkHalfSupervisor {
                 environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"],
                 timeout: .seconds(60))
         } catch {
-            throw AgentRuntimeError(.bus, "cannot run fog-link wipe for link half \(linkID) side \(side): \(error)")
+            throw AgentRuntimeError(.bus, "cannot run fog-link wipe for link half \(LogAlias.of(linkID)) side \(side): \(error)")
         }
         guard result.status == 0 else {
             logger.error(
                 "fog-link wipe failed",
-                metadata: ["fog.link.id": "\(linkID)", "fog.link.side": "\(side)", "fog.link.output": "\(result.output.suffix(2_000))"])
+                metadata: ["fog.link": "\(LogAlias.of(linkID))", "fog.link.side": "\(side)", "fog.link.output": "\(result.output.suffix(2_000))"])
             throw AgentRuntimeError(
-                .bus, "fog-link wipe for link half \(linkID) side \(side) exited with status \(result.status); see the agent log")
+                .bus, "fog-link wipe for link half \(LogAlias.of(linkID)) side \(side) exited with status \(result.status); see the agent log")
         }
     }
 
@@ -363,7 +369,7 @@ public actor LinkHalfSupervisor {
         do {
             return try assignment.encoded()
         } catch {
-            throw AgentRuntimeError(.invalidSpec, "assignment of link half \(assignment.linkID) does not encode: \(error)")
+            throw AgentRuntimeError(.invalidSpec, "assignment of link half \(LogAlias.of(assignment.linkID)) does not encode: \(error)")
         }
     }
 

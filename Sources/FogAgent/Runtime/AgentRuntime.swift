@@ -55,7 +55,8 @@ public final class AgentRuntime: Service, Sendable {
         linkHalves = try LinkHalfSupervisor(
             stateDirectory: stateDirectory, bus: bus,
             fogLinkPath: configuration.fogLinkPath ?? Self.siblingExecutable("fog-link"),
-            queueMaximumBytes: configuration.linkQueueMaximumBytes, policy: configuration.linkHalfRestart,
+            queueMaximumBytes: configuration.linkQueueMaximumBytes, logLevel: configuration.linkLogLevel,
+            policy: configuration.linkHalfRestart,
             logFileLimit: configuration.logFileLimit, childRegistry: children, logger: logger)
     }
 

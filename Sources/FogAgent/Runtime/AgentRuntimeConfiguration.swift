@@ -9,11 +9,13 @@ public struct AgentRuntimeConfiguration: Sendable {
     public var fogLinkPath: String?
     /// Passed to every link half as `--queue-max-bytes`; `nil` keeps fog-link's default.
     public var linkQueueMaximumBytes: Int?
+    /// Passed to every link half as `--log-level`; `nil` keeps fog-link's default (info).
+    public var linkLogLevel: String?
 
     public init(
         bus: LocalBusConfiguration = .init(), microserviceRestart: RestartPolicy = .init(),
         linkHalfRestart: RestartPolicy = .init(initialDelay: .seconds(1)), logFileLimit: Int = 1 << 20,
-        fogLinkPath: String? = nil, linkQueueMaximumBytes: Int? = nil
+        fogLinkPath: String? = nil, linkQueueMaximumBytes: Int? = nil, linkLogLevel: String? = nil
     ) {
         self.bus = bus
         self.microserviceRestart = microserviceRestart
@@ -21,5 +23,6 @@ public struct AgentRuntimeConfiguration: Sendable {
         self.logFileLimit = logFileLimit
         self.fogLinkPath = fogLinkPath
         self.linkQueueMaximumBytes = linkQueueMaximumBytes
+        self.linkLogLevel = linkLogLevel
     }
 }

@@ -230,7 +230,7 @@ public actor ComSatSession {
         } catch {
             await sweeper.disconnect()
             if error.code == .notAuthorized {
-                logger.debug("sweep refused: no session awaiting a sweep", metadata: ["mqtt.client_id": "\(clientID)"])
+                logger.debug("sweep refused: no session awaiting a sweep", metadata: ["mqtt.client": "\(LogAlias.of(clientID))"])
                 return false
             }
             throw ControllerError(.comsatUnreachable, "cannot sweep a session on ComSat \(comsatID)", underlying: "\(error)")

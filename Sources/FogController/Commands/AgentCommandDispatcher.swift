@@ -372,7 +372,7 @@ public actor AgentCommandDispatcher {
         case .linkSecret(let report):
             logger.info(
                 "link secret reported",
-                metadata: ["fog.agent.id": "\(agentID)", "fog.link.id": "\(report.linkID)", "fog.link.side": "\(report.side)"])
+                metadata: ["fog.agent.id": "\(agentID)", "fog.link": "\(LogAlias.of(report.linkID))", "fog.link.side": "\(report.side)"])
             return (agentID, report)
         }
         return nil

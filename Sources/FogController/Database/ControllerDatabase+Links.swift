@@ -73,7 +73,7 @@ extension ControllerDatabase {
     }
 
     public func routes(linkID: OpaqueID) async throws(ControllerError) -> [RouteRecord] {
-        try await read("listing the routes of link \(linkID)") { db in try Self.routes(linkID: linkID.description, db) }
+        try await read("listing the routes of link \(LogAlias.of(linkID))") { db in try Self.routes(linkID: linkID.description, db) }
     }
 
     public func allRoutes() async throws(ControllerError) -> [RouteRecord] {
@@ -170,7 +170,7 @@ extension ControllerDatabase {
             return RouteRemoval(route: route, halves: halves, remainingRoutes: [], removedLink: removedLink)
         }
         if removal.removedLink != nil {
-            logger.info("deleted link with its last route", metadata: ["fog.link.id": "\(removal.route.linkID)"])
+            logger.info("deleted link with its last route", metadata: ["fog.link": "\(LogAlias.of(removal.route.linkID))"])
             try await scrubWriteAheadLog()
         }
         return removal
@@ -183,7 +183,7 @@ extension ControllerDatabase {
             }
             return removal
         }
-        logger.info("deleted link", metadata: ["fog.link.id": "\(id)"])
+        logger.info("deleted link", metadata: ["fog.link": "\(LogAlias.of(id))"])
         try await scrubWriteAheadLog()
         return removal
     }

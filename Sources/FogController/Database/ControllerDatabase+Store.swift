@@ -211,7 +211,7 @@ extension ControllerDatabase: ControllerStore {
     }
 
     public func linkHalves(linkID: OpaqueID) async throws(ControllerError) -> [LinkHalfRecord] {
-        try await read("reading the halves of link \(linkID)") { db in
+        try await read("reading the halves of link \(LogAlias.of(linkID))") { db in
             try LinkHalfRecord
                 .filter(LinkHalfRecord.Columns.linkID == linkID.description)
                 .order(LinkHalfRecord.Columns.side)
@@ -234,7 +234,7 @@ extension ControllerDatabase: ControllerStore {
     }
 
     public func setLinkState(_ state: LinkRecord.State, linkID: OpaqueID) async throws(ControllerError) {
-        try await write("setting the state of link \(linkID)") { db in
+        try await write("setting the state of link \(LogAlias.of(linkID))") { db in
             let changed = try LinkRecord.filter(key: linkID.description)
                 .updateAll(db, LinkRecord.Columns.state.set(to: state))
             guard changed == 1 else { throw ControllerError(.notFound, "no link has id \(linkID)") }
@@ -248,7 +248,7 @@ extension ControllerDatabase: ControllerStore {
             }
             return try Self.deleteLink(id.description, db)
         }
-        logger.info("deleted link", metadata: ["fog.link.id": "\(id)"])
+        logger.info("deleted link", metadata: ["fog.link": "\(LogAlias.of(id))"])
         try await scrubWriteAheadLog()
         return revoked
     }

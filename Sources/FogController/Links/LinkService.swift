@@ -79,7 +79,7 @@ public actor LinkService {
         ]
         let insertion = try await store.insertRoute(endpoints, newLink: candidate, newHalves: candidateHalves)
         var audit = logger
-        audit[metadataKey: "fog.link.id"] = "\(insertion.link.id)"
+        audit[metadataKey: "fog.link"] = "\(LogAlias.of(insertion.link.id))"
         audit[metadataKey: "fog.route.id"] = "\(insertion.route.id)"
         if insertion.linkCreated {
             do {
@@ -120,7 +120,7 @@ public actor LinkService {
             self.logger.notice(
                 "audit: route removed",
                 metadata: [
-                    "fog.route.id": "\(removal.route.id)", "fog.link.id": "\(removal.route.linkID)",
+                    "fog.route.id": "\(removal.route.id)", "fog.link": "\(LogAlias.of(removal.route.linkID))",
                     "fog.admin.action": "route.rm",
                 ])
             if let link = removal.removedLink {
@@ -146,7 +146,7 @@ public actor LinkService {
         try await serially { () async throws(ControllerError) -> LinkDecommission in
             let commands = try await self.requireCommands()
             let removal = try await self.store.decommissionLink(id: id)
-            self.logger.notice("audit: link removed", metadata: ["fog.link.id": "\(id)", "fog.admin.action": "link.rm"])
+            self.logger.notice("audit: link removed", metadata: ["fog.link": "\(LogAlias.of(id))", "fog.admin.action": "link.rm"])
             var result = await self.finishDecommission([removal], extra: [], skipping: nil, commands: commands)
             result.removed = "link \(id)"
             return result
@@ -182,7 +182,7 @@ public actor LinkService {
     /// A report for a half the agent does not run, or for no known link, is logged and ignored.
     public func secretReported(_ report: LinkSecretReport, by agentID: OpaqueID) async {
         var logger = logger
-        logger[metadataKey: "fog.link.id"] = "\(report.linkID)"
+        logger[metadataKey: "fog.link"] = "\(LogAlias.of(report.linkID))"
         logger[metadataKey: "fog.link.side"] = "\(report.side)"
         logger[metadataKey: "fog.agent.id"] = "\(agentID)"
         let scoped = logger

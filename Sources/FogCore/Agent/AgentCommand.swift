@@ -80,10 +80,10 @@ extension AgentCommand: CustomStringConvertible {
         switch self {
         case .deployMicroservice(let spec): "deployMicroservice(\(spec.name))"
         case .removeMicroservice(let name): "removeMicroservice(\(name))"
-        case .assignLinkHalf(let assignment): "assignLinkHalf(\(assignment.linkID), side \(assignment.side))"
-        case .stopAndWipeLinkHalf(let linkID, let side): "stopAndWipeLinkHalf(\(linkID), side \(side))"
+        case .assignLinkHalf(let assignment): "assignLinkHalf(\(LogAlias.of(assignment.linkID)), side \(assignment.side))"
+        case .stopAndWipeLinkHalf(let linkID, let side): "stopAndWipeLinkHalf(\(LogAlias.of(linkID)), side \(side))"
         case .ping: "ping"
-        case .setLinkRoutes(let linkID, let side, let routes): "setLinkRoutes(\(linkID), side \(side), \(routes.count) routes)"
+        case .setLinkRoutes(let linkID, let side, let routes): "setLinkRoutes(\(LogAlias.of(linkID)), side \(side), \(routes.count) routes)"
         }
     }
 }

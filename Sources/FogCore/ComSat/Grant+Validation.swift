@@ -17,13 +17,13 @@ extension Grant {
         guard Self.isValidIdentifier(clientID.utf8) else {
             throw GrantError(
                 code: .invalidClientID,
-                message: "client id of '\(username)' must be 1...\(Self.maximumIdentifierLength) bytes of [A-Za-z0-9._-]")
+                message: "client id of \(LogAlias.of(username)) must be 1...\(Self.maximumIdentifierLength) bytes of [A-Za-z0-9._-]")
         }
         switch (kind, link) {
         case (.linkHalf, nil):
-            throw GrantError(code: .invalidLinkBinding, message: "link half '\(username)' has no link id and side")
+            throw GrantError(code: .invalidLinkBinding, message: "link half \(LogAlias.of(username)) has no link id and side")
         case (.agent, .some), (.provisioningKey, .some):
-            throw GrantError(code: .invalidLinkBinding, message: "\(kind) '\(username)' must not name a link")
+            throw GrantError(code: .invalidLinkBinding, message: "\(kind) \(LogAlias.of(username)) must not name a link")
         default:
             break
         }
@@ -33,7 +33,7 @@ extension Grant {
         if let shared = publishTopics.first(where: subscribeTopics.contains) {
             throw GrantError(
                 code: .topicNotAllowed,
-                message: "'\(username)' both publishes and subscribes to '\(shared)'")
+                message: "\(LogAlias.of(username)) both publishes and subscribes to '\(shared)'")
         }
     }
 
@@ -50,23 +50,23 @@ extension Grant {
         guard (1...Self.maximumTopicCount).contains(topics.count) else {
             throw GrantError(
                 code: .tooManyTopics,
-                message: "'\(username)' has \(topics.count) \(direction) topics; 1...\(Self.maximumTopicCount) allowed")
+                message: "\(LogAlias.of(username)) has \(topics.count) \(direction) topics; 1...\(Self.maximumTopicCount) allowed")
         }
         for (index, topic) in topics.enumerated() {
             guard let found = ComSatTopic.prefix(of: topic.utf8) else {
                 throw GrantError(
                     code: .invalidTopic,
-                    message: "\(direction) topic \(index) of '\(username)' is not <prefix>/<[A-Za-z0-9._-]{1,\(ComSatTopic.maximumLevelLength)}>")
+                    message: "\(direction) topic \(index) of \(LogAlias.of(username)) is not <prefix>/<[A-Za-z0-9._-]{1,\(ComSatTopic.maximumLevelLength)}>")
             }
             guard found == prefix else {
                 throw GrantError(
                     code: .topicNotAllowed,
-                    message: "\(kind) '\(username)' may only \(direction) '\(prefix.text)' topics, not '\(topic)'")
+                    message: "\(kind) \(LogAlias.of(username)) may only \(direction) '\(prefix.text)' topics, not \(LogAlias.of(topic))")
             }
             guard !topics[..<index].contains(topic) else {
                 throw GrantError(
                     code: .topicNotAllowed,
-                    message: "'\(username)' lists \(direction) topic '\(topic)' twice")
+                    message: "\(LogAlias.of(username)) lists \(direction) topic \(LogAlias.of(topic)) twice")
             }
         }
     }

@@ -80,22 +80,22 @@ public struct LinkSession: Sendable {
     /// Refusals change no state, so a forged or replayed frame cannot disturb the session.
     public mutating func open(_ frame: [UInt8]) throws(LinkProtocolError) -> Event {
         guard let type = frame.first else {
-            throw LinkProtocolError(.malformed, "empty frame on link \(linkID)")
+            throw LinkProtocolError(.malformed, "empty frame on link \(LogAlias.of(linkID))")
         }
         switch type {
         case LinkHello.type: return .hello(reply: try acceptHello(frame))
         case Self.sealedType: return .payload(try openSealed(frame))
-        default: throw LinkProtocolError(.malformed, "unknown frame type \(type) on link \(linkID)")
+        default: throw LinkProtocolError(.malformed, "unknown frame type \(type) on link \(LogAlias.of(linkID))")
         }
     }
 
     /// Seals `payload` as the next frame of this direction.
     public mutating func seal(_ payload: LinkPayload) throws(LinkProtocolError) -> [UInt8] {
         guard isUp, let sendKey else {
-            throw LinkProtocolError(.notReady, "link \(linkID) side \(side): handshake incomplete")
+            throw LinkProtocolError(.notReady, "link \(LogAlias.of(linkID)) side \(side): handshake incomplete")
         }
         guard sendSequence < UInt64.max else {
-            throw LinkProtocolError(.notReady, "link \(linkID) side \(side): frame counter exhausted, rekey")
+            throw LinkProtocolError(.notReady, "link \(LogAlias.of(linkID)) side \(side): frame counter exhausted, rekey")
         }
         let plaintext = try payload.encoded()
         sendSequence += 1
@@ -108,17 +108,17 @@ public struct LinkSession: Sendable {
                 plaintext, using: sendKey, nonce: try Self.nonce(sendSequence), authenticating: header)
             return header + box.ciphertext + box.tag
         } catch {
-            throw LinkProtocolError(.notReady, "sealing failed on link \(linkID)")
+            throw LinkProtocolError(.notReady, "sealing failed on link \(LogAlias.of(linkID))")
         }
     }
 
     private mutating func acceptHello(_ frame: [UInt8]) throws(LinkProtocolError) -> [UInt8]? {
         let received = try LinkHello(decoding: frame, helloKey: helloKey)
         guard received.side == side.other else {
-            throw LinkProtocolError(.wrongSender, "hello from this half's own side \(side) on link \(linkID)")
+            throw LinkProtocolError(.wrongSender, "hello from this half's own side \(side) on link \(LogAlias.of(linkID))")
         }
         guard !retiredPeerKeys.contains(received.key) else {
-            throw LinkProtocolError(.staleKey, "hello with a retired peer key on link \(linkID)")
+            throw LinkProtocolError(.staleKey, "hello with a retired peer key on link \(LogAlias.of(linkID))")
         }
         var changed = false
         if received.key != peerPublicKey {
@@ -140,22 +140,22 @@ public struct LinkSession: Sendable {
 
     private mutating func openSealed(_ frame: [UInt8]) throws(LinkProtocolError) -> LinkPayload {
         guard frame.count >= Self.sealedHeaderSize + Self.tagSize else {
-            throw LinkProtocolError(.malformed, "sealed frame of \(frame.count) bytes on link \(linkID)")
+            throw LinkProtocolError(.malformed, "sealed frame of \(frame.count) bytes on link \(LogAlias.of(linkID))")
         }
         guard frame[1] == side.other.rawValue else {
-            throw LinkProtocolError(.wrongSender, "sealed frame from side \(frame[1]) on link \(linkID)")
+            throw LinkProtocolError(.wrongSender, "sealed frame from side \(frame[1]) on link \(LogAlias.of(linkID))")
         }
         guard let peerPublicKey, let receiveKey else {
-            throw LinkProtocolError(.notReady, "sealed frame before the handshake on link \(linkID)")
+            throw LinkProtocolError(.notReady, "sealed frame before the handshake on link \(LogAlias.of(linkID))")
         }
         guard frame[2..<6].elementsEqual(peerPublicKey[0..<4]) else {
-            throw LinkProtocolError(.staleKey, "sealed frame under an earlier key on link \(linkID)")
+            throw LinkProtocolError(.staleKey, "sealed frame under an earlier key on link \(LogAlias.of(linkID))")
         }
         var sequence: UInt64 = 0
         for byte in frame[6..<14] { sequence = sequence << 8 | UInt64(byte) }
         guard sequence > receiveSequence else {
             throw LinkProtocolError(
-                .replayed, "frame \(sequence) not above \(receiveSequence) on link \(linkID)")
+                .replayed, "frame \(sequence) not above \(receiveSequence) on link \(LogAlias.of(linkID))")
         }
         let plaintext: [UInt8]
         do {
@@ -165,7 +165,7 @@ public struct LinkSession: Sendable {
             plaintext = Array(
                 try ChaChaPoly.open(box, using: receiveKey, authenticating: frame[0..<Self.sealedHeaderSize]))
         } catch {
-            throw LinkProtocolError(.authenticationFailed, "sealed frame does not verify on link \(linkID)")
+            throw LinkProtocolError(.authenticationFailed, "sealed frame does not verify on link \(LogAlias.of(linkID))")
         }
         let payload = try LinkPayload(decoding: plaintext)
         receiveSequence = sequence

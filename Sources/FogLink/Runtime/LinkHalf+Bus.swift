@@ -135,22 +135,41 @@ extension LinkHalf {
                 // Only the last topic's delivery completes the message, so only its echo
                 // may count it as delivered (a crash between topics repeats the earlier ones
                 // rather than losing the later ones).
-                let properties =
-                    headTopicsDone == topics.count - 1
-                    ? [MQTTUserProperty(BusIntake.sequenceProperty, "\(sequence)")] : []
+                let isLast = headTopicsDone == topics.count - 1
+                if isLast && echoEnabled && echoes.echoed >= sequence {
+                    // An earlier attempt, given up on as timed out, reached the bus after all.
+                    headTopicsDone += 1
+                    continue
+                }
+                let properties = isLast ? [MQTTUserProperty(BusIntake.sequenceProperty, "\(sequence)")] : []
                 do {
                     try await bus.publish(
                         topic: topics[headTopicsDone], payload: message.payload, qos: .atLeastOnce,
                         userProperties: properties)
                     headTopicsDone += 1
                 } catch {
-                    if error.code == .publishRejected {
+                    switch error.code {
+                    case .publishRejected:
                         logger.error(
                             "local bus refused a delivery; retrying",
                             metadata: ["fog.bus.topic": "\(topics[headTopicsDone])", "error": "\(error)"])
                         if !(await pause(.seconds(1))) { return }
-                    } else {
-                        // Disconnected or timed out: the bus's reconnection wakes delivery again.
+                    case .timeout where busConnected:
+                        // Nothing else would wake delivery (the bus did not disconnect), and the
+                        // publish is still in libmosquitto's hands: it may yet be accepted. Its echo
+                        // says so; publishing again before then could deliver the message twice.
+                        logger.warning(
+                            "local bus slow to acknowledge a delivery; waiting for it",
+                            metadata: ["fog.link.sequence": "\(sequence)", "error": "\(error)"])
+                        metrics.busDeliveryTimeouts.increment()
+                        let deadline = ContinuousClock.now + configuration.busDeliveryPatience
+                        while isLast && echoEnabled && echoes.echoed < sequence && busConnected
+                            && ContinuousClock.now < deadline
+                        {
+                            if !(await pause(.milliseconds(20))) { return }
+                        }
+                    default:
+                        // Disconnected: the bus's reconnection wakes delivery again.
                         return
                     }
                 }

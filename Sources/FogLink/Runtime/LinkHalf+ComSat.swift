@@ -43,11 +43,18 @@ extension LinkHalf {
 
     private func comsatConnectedNow() async {
         comsatConnected = true
+        logger.info("connected to the ComSat; handshaking", metadata: ["fog.broker": "\(comsat.configuration.brokerAddress)"])
+        await startHandshake()
+    }
+
+    /// A fresh own key, hence keys the peer has never seen: whatever either side held before
+    /// (including a late, redelivered hello of an earlier connection) is stale.
+    func startHandshake() async {
         let hello = session.rekey()
         metrics.handshakes.increment()
         restartSending()
         setState(.handshaking)
-        logger.info("connected to the ComSat; handshaking", metadata: ["fog.broker": "\(comsat.configuration.brokerAddress)"])
+        handshakeProgress = .now
         await publishFrame(hello)
         lastHelloSent = .now
     }

@@ -104,6 +104,14 @@ extension LinkHalf {
 
     private func tick() async {
         let now = ContinuousClock.now
+        if session.isUp {
+            handshakeProgress = now
+        } else if comsatConnected, now - handshakeProgress >= configuration.handshakeStall {
+            logger.notice("handshake stalled; starting over with a fresh key", metadata: ["fog.link.stalled": "\(now - handshakeProgress)"])
+            metrics.handshakeRestarts.increment()
+            await startHandshake()
+            return
+        }
         if comsatConnected, !session.isUp, let sent = lastHelloSent, now - sent >= configuration.handshakeRetry {
             lastHelloSent = now
             await publishFrame(session.hello())
@@ -117,6 +125,8 @@ extension LinkHalf {
                 metadata: ["fog.link.from": "\(peerAcknowledged + 1)", "fog.link.through": "\(nextToSend - 1)"])
             nextToSend = peerAcknowledged + 1
             lastAcknowledgementProgress = now
+            // With the producer idle nothing else would wake the sender.
+            senderWake.yield()
         }
         persistCursor()
         if session.isUp, cursor.delivered > acknowledgementSent || acknowledgementNeeded {

@@ -52,6 +52,6 @@ extension LinkHalf {
                 throw LinkHalfError(.stateUnusable, "cannot remove \(path)", underlying: error)
             }
         }
-        logger.info("link half wiped", metadata: ["fog.link.id": "\(assignment.linkID)", "fog.link.side": "\(assignment.side)"])
+        logger.info("link half wiped", metadata: ["fog.link": "\(LogAlias.of(assignment.linkID))", "fog.link.side": "\(assignment.side)"])
     }
 }

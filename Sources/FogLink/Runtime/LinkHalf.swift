@@ -55,6 +55,8 @@ public actor LinkHalf: Service {
     var peerAcknowledged: UInt64
     var lastAcknowledgementProgress = ContinuousClock.now
     var lastHelloSent: ContinuousClock.Instant?
+    /// When the current handshake started (a fresh own key), or when the session was last seen up.
+    var handshakeProgress = ContinuousClock.now
     var lastQueueReport: (messages: UInt64, bytes: UInt64)?
     var lastQueueReportTime: ContinuousClock.Instant?
 
@@ -90,7 +92,7 @@ public actor LinkHalf: Service {
         let assignment = try files.readAssignment()
         let secret = try files.loadOrCreateSecret()
         var logger = logger
-        logger[metadataKey: "fog.link.id"] = "\(assignment.linkID)"
+        logger[metadataKey: "fog.link"] = "\(LogAlias.of(assignment.linkID))"
         logger[metadataKey: "fog.link.side"] = "\(assignment.side)"
         let address: ComSatURL
         do {
@@ -173,7 +175,7 @@ public actor LinkHalf: Service {
                 clientID: configuration.busClientID ?? "fog-link-\(assignment.linkID)-\(sideName)",
                 username: configuration.busUsername, password: busPassword, cleanStart: false,
                 sessionExpiry: UInt32.max, keepAlive: configuration.keepAlive, connectTimeout: .seconds(10),
-                operationTimeout: .seconds(20)),
+                operationTimeout: configuration.busOperationTimeout),
             logger: logger, synchronousHandler: { intake.receive($0) })
         session = LinkSession(linkID: assignment.linkID, side: assignment.side, preSharedKey: assignment.preSharedKey)
         nextToSend = 1

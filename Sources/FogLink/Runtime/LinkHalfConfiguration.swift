@@ -31,6 +31,15 @@ public struct LinkHalfConfiguration: Sendable {
     public var retransmitTimeout: Duration
     /// Interval between hellos while the handshake is incomplete.
     public var handshakeRetry: Duration
+    /// A handshake still incomplete after this long starts over with a fresh key: hellos of
+    /// an earlier connection, redelivered late by MQTT, can leave the two halves on
+    /// different key pairs that retransmitted hellos alone never reconcile.
+    public var handshakeStall: Duration
+    /// How long the local bus may take to acknowledge a publish or subscription.
+    public var busOperationTimeout: Duration
+    /// After a delivery to the local bus timed out, how long to wait for its echo (proof the
+    /// bus took it after all) before publishing it again.
+    public var busDeliveryPatience: Duration
     /// Interval between writes of the receive cursor file.
     public var cursorInterval: Duration
     /// Backoff between connection attempts to the ComSat and the bus (never gives up).
@@ -43,8 +52,10 @@ public struct LinkHalfConfiguration: Sendable {
         directory: String, busHost: String = "127.0.0.1", busPort: UInt16, busUsername: String? = nil,
         busPasswordFile: String? = nil, busClientID: String? = nil, busMarkerTopic: String? = nil,
         queueMaximumBytes: UInt64 = 256 << 20, linger: Duration = .milliseconds(2), maximumFrameBytes: Int = 64 * 1024,
-        maximumInFlight: Int = 8_192, acknowledgementInterval: Duration = .milliseconds(20),
+        busOperationTimeout: Duration = .seconds(20), maximumInFlight: Int = 8_192,
+        acknowledgementInterval: Duration = .milliseconds(20),
         retransmitTimeout: Duration = .seconds(3), handshakeRetry: Duration = .seconds(1),
+        handshakeStall: Duration = .seconds(10), busDeliveryPatience: Duration = .seconds(60),
         cursorInterval: Duration = .milliseconds(50),
         reconnect: MQTTReconnectPolicy = MQTTReconnectPolicy(initialDelay: .milliseconds(200), maximumDelay: .seconds(15)),
         comsatSessionExpiry: UInt32 = 7 * 24 * 3600, keepAlive: Int32 = 30
@@ -63,6 +74,9 @@ public struct LinkHalfConfiguration: Sendable {
         self.acknowledgementInterval = acknowledgementInterval
         self.retransmitTimeout = retransmitTimeout
         self.handshakeRetry = handshakeRetry
+        self.handshakeStall = handshakeStall
+        self.busDeliveryPatience = busDeliveryPatience
+        self.busOperationTimeout = busOperationTimeout
         self.cursorInterval = cursorInterval
         self.reconnect = reconnect
         self.comsatSessionExpiry = comsatSessionExpiry

@@ -12,6 +12,10 @@ struct LinkMetrics: Sendable {
     let framesReceived = Counter(label: "fogfabric_link_frames_received_total")
     let retransmissions = Counter(label: "fogfabric_link_retransmissions_total")
     let handshakes = Counter(label: "fogfabric_link_handshakes_total")
+    /// Deliveries to the local bus not acknowledged within the bus client's operation timeout.
+    let busDeliveryTimeouts = Counter(label: "fogfabric_link_bus_delivery_timeouts_total")
+    /// Handshakes abandoned after `handshakeStall` and started over.
+    let handshakeRestarts = Counter(label: "fogfabric_link_handshake_restarts_total")
 
     func framesRejected(_ reason: String) {
         Counter(label: "fogfabric_link_frames_rejected_total", dimensions: [("reason", reason)]).increment()

@@ -1,25 +1,35 @@
 import Foundation
 
 /// TCP sockets in LISTEN state owned by given processes, found the way `ss -ltnp` does:
-/// `/proc/net/tcp` and `tcp6` map socket inodes to local addresses, `/proc/PID/fd` links
-/// (`socket:[INODE]`) map them to processes.
-struct ListeningSockets: CustomStringConvertible {
-    var pid: Int32
-    var address: String
-    var port: UInt16
+/// `/proc/PID/net/tcp` and `tcp6` (the tables of that process's network namespace, so
+/// processes in a site lab's namespaces are covered too) map socket inodes to local
+/// addresses, `/proc/PID/fd` links (`socket:[INODE]`) map them to processes.
+public struct ListeningSockets: Sendable, CustomStringConvertible {
+    /// The owning process; 0 when listed per namespace without resolving owners.
+    public var pid: Int32
+    public var address: String
+    public var port: UInt16
 
     /// 127.0.0.0/8 or ::1 (also as an IPv4-mapped address).
-    var isLoopback: Bool {
+    public var isLoopback: Bool {
         address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
     }
 
-    var description: String { "pid \(pid) listens on \(address):\(port)" }
+    public var description: String { "pid \(pid) listens on \(address):\(port)" }
 
     /// Listening sockets of `processes` and all their descendants.
-    static func of(processes: [Int32]) throws -> [ListeningSockets] {
-        let listening = try table("/proc/net/tcp", ipv6: false).merging(try table("/proc/net/tcp6", ipv6: true)) { a, _ in a }
+    public static func of(processes: [Int32]) -> [ListeningSockets] {
+        var tables: [String: [UInt64: (address: String, port: UInt16)]] = [:]
         var result: [ListeningSockets] = []
-        for pid in descendants(of: processes) {
+        for pid in ProcessTree.descendants(of: processes) {
+            guard let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net") else {
+                continue  // exited meanwhile
+            }
+            if tables[namespace] == nil {
+                guard let table = try? listening(seenBy: pid) else { continue }  // exited meanwhile
+                tables[namespace] = table
+            }
+            let listening = tables[namespace] ?? [:]
             let fdDirectory = "/proc/\(pid)/fd"
             for fd in (try? FileManager.default.contentsOfDirectory(atPath: fdDirectory)) ?? [] {
                 guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: fdDirectory + "/" + fd),
@@ -32,29 +42,22 @@ struct ListeningSockets: CustomStringConvertible {
         return result
     }
 
-    /// `processes` plus every process whose parent chain leads to one of them.
-    static func descendants(of processes: [Int32]) -> [Int32] {
-        var parents: [Int32: Int32] = [:]
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { continue }
-            // After "pid (comm) ": state, ppid, …; comm may hold spaces and parentheses.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            if fields.count > 1, let parent = Int32(fields[1]) {
-                parents[pid] = parent
-            }
+    /// Every listening socket in the network namespace `pid` runs in, whoever owns it.
+    public static func all(inNetworkNamespaceOf pid: Int32) throws -> [ListeningSockets] {
+        try listening(seenBy: pid).values.map { ListeningSockets(pid: 0, address: $0.address, port: $0.port) }
+    }
+
+    /// The kernel renders /proc/net/tcp a page per read(); sockets opened or closed between
+    /// two reads (other tests run in parallel) can shift an entry out of the text. A socket
+    /// missing from one rendering is present in the next, so several readings are merged:
+    /// a listener must not escape a "loopback only" check by bad luck.
+    private static func listening(seenBy pid: Int32, readings: Int = 3) throws -> [UInt64: (address: String, port: UInt16)] {
+        var result: [UInt64: (address: String, port: UInt16)] = [:]
+        for _ in 0..<readings {
+            result.merge(try table("/proc/\(pid)/net/tcp", ipv6: false)) { a, _ in a }
+            result.merge(try table("/proc/\(pid)/net/tcp6", ipv6: true)) { a, _ in a }
         }
-        var result = Set(processes)
-        var changed = true
-        while changed {
-            changed = false
-            for (pid, parent) in parents where result.contains(parent) && !result.contains(pid) {
-                result.insert(pid)
-                changed = true
-            }
-        }
-        return result.sorted()
+        return result
     }
 
     /// inode → local address of sockets in state 0A (LISTEN).

@@ -5,14 +5,16 @@ import Foundation
 /// `FOG_CONFIG`).
 ///
 /// The producer publishes `count` readings `{"seq":N,"marker":M}` at `rate` per second once
-/// it is connected and the `gate` file exists, so the test decides when the stream starts;
+/// it is connected and the `gate` file exists, so the test decides when the stream starts
+/// (and, with `holdAt: [N, ...]`, pauses after reading N until the file `gate.K` exists for
+/// the K-th hold, so a test can run phases);
 /// it records how many the bus acknowledged in `progress` and then idles, so a supervisor
 /// restart after the run cannot replay anything. The consumer appends each payload it
 /// receives as one line to `out` (paho acknowledges after the callback returned) and
 /// creates `ready` once its subscription is granted.
-enum FabricMicroservices {
+public enum FabricMicroservices {
     /// paho ships with Debian (`python3-paho-mqtt`); a pyenv `python3` on PATH lacks it.
-    static let python = "/usr/bin/python3"
+    public static let python = "/usr/bin/python3"
 
     static let producer = """
         import json, os, signal, sys, threading, time
@@ -48,9 +50,16 @@ enum FabricMicroservices {
         # waiting for the first connection only keeps the stream from starting into a refusal.
         while not (connected.is_set() and os.path.exists(config["gate"])):
             time.sleep(0.02)
-        start = time.monotonic()
+        holds = [int(n) for n in config.get("holdAt", [])]
+        start, first = time.monotonic(), 1
         for seq in range(1, count + 1):
-            delay = start + (seq - 1) / rate - time.monotonic()
+            if seq - 1 in holds:
+                record(acknowledged[0])
+                gate = config["gate"] + "." + str(holds.index(seq - 1) + 1)
+                while not os.path.exists(gate):
+                    time.sleep(0.02)
+                start, first = time.monotonic(), seq
+            delay = start + (seq - first) / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             payload = json.dumps({"seq": seq, "marker": marker}, separators=(",", ":"))
@@ -93,7 +102,7 @@ enum FabricMicroservices {
         """
 
     /// Writes both scripts into `directory`; returns their paths.
-    static func write(to directory: String) throws -> (producer: String, consumer: String) {
+    public static func write(to directory: String) throws -> (producer: String, consumer: String) {
         let producerPath = directory + "/producer.py"
         let consumerPath = directory + "/consumer.py"
         try producer.write(toFile: producerPath, atomically: true, encoding: .utf8)
