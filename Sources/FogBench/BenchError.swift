@@ -13,6 +13,8 @@ public struct BenchError: Error, Sendable, CustomStringConvertible {
         public static let controlTimeout = Code("controlTimeout")
         public static let systemCall = Code("systemCall")
         public static let invalidArgument = Code("invalidArgument")
+        /// The scenario ran past its time limit.
+        public static let timeLimit = Code("timeLimit")
     }
 
     public var code: Code

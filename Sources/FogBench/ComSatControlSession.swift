@@ -8,6 +8,7 @@ import FogMQTT
 /// - Important: Confined to the thread that created it, like its channel.
 final class ComSatControlSession {
     private let controller: ComSatController
+    private let port: UInt16
     private let channel: ControlChannel
     private let sealer: EnvelopeSealer
     private var verifier: EnvelopeVerifier
@@ -15,6 +16,7 @@ final class ComSatControlSession {
 
     init(controller: ComSatController, port: UInt16) throws {
         self.controller = controller
+        self.port = port
         channel = try ControlChannel(
             options: controller.controllerOptions(port: port), commandTopic: ComSatTopic.control, responseSubscription: nil)
         sealer = EnvelopeSealer(senderID: controller.controllerID, signingKey: controller.signingKey)
@@ -70,6 +72,38 @@ final class ComSatControlSession {
         return (refused, refused > 0 ? response.reason : nil)
     }
 
+    /// Removes the grants of `usernames` with one `removeGrants` command, as the
+    /// controller's `GrantSync.revoke` does.
+    /// - Returns: how many items ComSat did not report removed and its reason for the first.
+    func removeGrants(_ usernames: [String], timeout: Duration) throws -> (refused: Int, first: String?) {
+        let response = try send(.removeGrants(usernames), timeout: timeout)
+        let results = response.itemResults
+        guard results.count == usernames.count else {
+            throw BenchError(.controlRejected, "ComSat answered \(results.count) items of a removeGrants with \(usernames.count)")
+        }
+        let refused = results.filter { $0 != .removed }.count
+        return (refused, refused > 0 ? "\(results.first { $0 != .removed }.map { "\($0)" } ?? ""): \(response.reason)" : nil)
+    }
+
+    /// Sweeps the sessions of removed grants' client ids the way the controller does after
+    /// every removal (`ComSatSession.sweep`): a clean-start connection as the controller
+    /// with each client id, then a disconnect. Connects 64 at a time (the swarm's bound) on
+    /// a swarm of its own, so a batch of sweeps costs what the broker needs, not a thread each.
+    /// - Throws: `MQTTSwarmError` when the ComSat refuses a sweep (nothing pending for it).
+    func sweep(clientIDs: [String], timeout: Duration) throws {
+        guard !clientIDs.isEmpty else { return }
+        let swarm = try MQTTSwarm(maximumEventsPerPoll: 256)
+        let handler = SweepHandler()
+        var ids: [MQTTSwarmConnectionID] = []
+        for clientID in clientIDs {
+            var options = controller.controllerOptions(port: port)
+            options.clientID = clientID
+            ids.append(try swarm.add(options))
+        }
+        try swarm.connect(ids, timeout: timeout, handler: handler)
+        try swarm.disconnectAll(timeout: timeout, handler: handler)
+    }
+
     /// How many grants ComSat holds, from its digest.
     func grantCount(timeout: Duration) throws -> Int {
         let response = try send(.digest, timeout: timeout)
@@ -79,3 +113,6 @@ final class ComSatControlSession {
         return Int(clamping: digest.count)
     }
 }
+
+/// A sweep connection receives nothing and needs no callback.
+private final class SweepHandler: MQTTSwarmHandler {}

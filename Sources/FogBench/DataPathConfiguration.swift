@@ -30,6 +30,9 @@ public struct DataPathConfiguration: Sendable {
     public var setupTimeout: Duration
     /// How long a phase waits for messages in flight before counting them lost.
     public var drainTimeout: Duration
+    /// The scenario fails with `BenchError.timeLimit` at the first step that starts after
+    /// this long (every step is bounded by the durations and timeouts above).
+    public var timeLimit: Duration
 
     public init(
         pairs: Int = 1_000,
@@ -44,7 +47,8 @@ public struct DataPathConfiguration: Sendable {
         latencyDuration: Duration = .seconds(4),
         comsatPlugin: String? = nil,
         setupTimeout: Duration = .seconds(60),
-        drainTimeout: Duration = .seconds(10)
+        drainTimeout: Duration = .seconds(10),
+        timeLimit: Duration = .seconds(600)
     ) {
         self.pairs = pairs
         self.rounds = rounds
@@ -59,5 +63,6 @@ public struct DataPathConfiguration: Sendable {
         self.comsatPlugin = comsatPlugin
         self.setupTimeout = setupTimeout
         self.drainTimeout = drainTimeout
+        self.timeLimit = timeLimit
     }
 }

@@ -103,6 +103,7 @@ public struct DataPathReport: Sendable {
     public var resultLine: String {
         var fields: [(String, ResultJSON)] = [
             ("scenario", .string("comsat-datapath")),
+            Headline.field(headlines),
             ("pairs", .integer(configuration.pairs)),
             ("payload_bytes", .integer(configuration.payloadSize)),
             ("qos", .integer(1)),
@@ -128,6 +129,28 @@ public struct DataPathReport: Sendable {
         fields.append(("load_1m_before", .number(load.before, 2)))
         fields.append(("load_1m_after", .number(load.after, 2)))
         return "RESULT " + ResultJSON.object(fields).description
+    }
+
+    /// ComSat's figures against bare Mosquitto's, from the pooled rounds.
+    public var headlines: [Headline] {
+        guard let comsat else { return [] }
+        let baseline = "bare Mosquitto"
+        let pairs = "\(configuration.pairs) pairs, QoS 1, \(configuration.payloadSize) B"
+        let latency = { (run: DataPathRun, percentile: Double) in Double(run.openLoop.latency.value(atPercentile: percentile)) / 1e3 }
+        return [
+            Headline(
+                "ComSat data path throughput (\(pairs))", value: comsat.closedLoop.messagesPerSecond, unit: "msg/s",
+                baseline: baseline, baselineValue: bare.closedLoop.messagesPerSecond, decimals: 0),
+            Headline(
+                "ComSat data path latency p50, open loop", value: latency(comsat, 50), unit: "µs",
+                baseline: baseline, baselineValue: latency(bare, 50), decimals: 0),
+            Headline(
+                "ComSat data path latency p99, open loop", value: latency(comsat, 99), unit: "µs",
+                baseline: baseline, baselineValue: latency(bare, 99), decimals: 0),
+            Headline(
+                "ComSat broker CPU per message", value: comsat.closedLoop.brokerMicrosecondsPerMessage, unit: "µs",
+                baseline: baseline, baselineValue: bare.closedLoop.brokerMicrosecondsPerMessage, decimals: 2),
+        ]
     }
 
     private var cpuRatio: Double? {

@@ -34,6 +34,7 @@ public struct DataPathScenario: Sendable {
             )
         }
         let loadBefore = MachineLoad.oneMinute()
+        let deadline = TimeLimit.Deadline(configuration.timeLimit, "comsat-datapath")
         var bare: [DataPathRun] = []
         var comsat: [DataPathRun] = []
         var openLoopRate = configuration.latencyRate
@@ -44,7 +45,8 @@ public struct DataPathScenario: Sendable {
             for variant in comsatFirst ? ["comsat", "bare"] : ["bare", "comsat"] {
                 if variant == "bare" {
                     progress("round \(round)/\(configuration.rounds): bare")
-                    let run = try await measure(.bare(pairs: configuration.pairs), openLoopRate: openLoopRate, progress: progress)
+                    let run = try await measure(
+                        .bare(pairs: configuration.pairs), openLoopRate: openLoopRate, deadline: deadline, progress: progress)
                     openLoopRate = openLoopRate ?? run.openLoopRate
                     bare.append(run)
                 } else if let plugin = configuration.comsatPlugin, let rate = openLoopRate {
@@ -53,7 +55,7 @@ public struct DataPathScenario: Sendable {
                     defer { controller.remove() }
                     comsat.append(try await measure(
                         .comsat(pairs: configuration.pairs, plugin: plugin, controller: controller),
-                        openLoopRate: rate, progress: progress))
+                        openLoopRate: rate, deadline: deadline, progress: progress))
                 }
             }
         }
@@ -65,9 +67,11 @@ public struct DataPathScenario: Sendable {
     private func measure(
         _ target: DataPathTarget,
         openLoopRate: Double?,
+        deadline: TimeLimit.Deadline,
         progress: @escaping @Sendable (String) -> Void
     ) async throws -> DataPathRun {
         let configuration = configuration
+        try deadline.check("starting a \(target.name) broker")
         return try await withMosquitto(target.broker) { broker in
             let grantSeconds = try await target.prepare(broker)
             let pairs = target.pairs(broker.port)
@@ -79,6 +83,7 @@ public struct DataPathScenario: Sendable {
                 let traffic = try PairTraffic(pairs: pairs, payloadSize: configuration.payloadSize)
                 try traffic.establish(timeout: configuration.setupTimeout)
                 let setupSeconds = Double(MonotonicClock.nanoseconds() - setupStart) / 1e9
+                try deadline.check("connecting \(name) pairs")
                 progress("[\(name)] \(pairs.count * 2) connections up in \(format(setupSeconds, 2)) s; closed loop, window \(configuration.window)")
                 let closed = try traffic.runPhase(
                     .closedLoop(window: configuration.window),
@@ -88,6 +93,7 @@ public struct DataPathScenario: Sendable {
                     drainTimeout: configuration.drainTimeout,
                     brokerPID: pid
                 )
+                try deadline.check("measuring \(name)'s closed loop")
                 let rate = openLoopRate ?? max(1, closed.messagesPerSecond * configuration.latencyLoad)
                 progress("[\(name)] closed loop: \(format(closed.messagesPerSecond, 0)) msg/s; open loop at \(format(rate, 0)) msg/s")
                 let open = try traffic.runPhase(

@@ -64,7 +64,7 @@ struct DynamicSecurityAdmin: Sendable {
         var commands: [Command] = []
         commands.reserveCapacity(halves.count * 2)
         for half in halves {
-            let role = "role-" + half.username
+            let role = roleName(of: half)
             commands.append(Command(
                 command: "createRole", rolename: role,
                 acls: [
@@ -79,9 +79,21 @@ struct DynamicSecurityAdmin: Sendable {
         return Array(try JSONEncoder().encode(Commands(commands: commands)))
     }
 
-    /// Checks an answer to `commands(for:)` of `halves` grants.
+    /// One control message deleting each half's client and role, as an admin revokes a
+    /// principal: `deleteClient` (which also disconnects it) and `deleteRole`.
+    func removalCommands(for halves: ArraySlice<LinkHalfCredentials>) throws -> [UInt8] {
+        var commands: [Command] = []
+        commands.reserveCapacity(halves.count * 2)
+        for half in halves {
+            commands.append(Command(command: "deleteClient", username: half.username))
+            commands.append(Command(command: "deleteRole", rolename: roleName(of: half)))
+        }
+        return Array(try JSONEncoder().encode(Commands(commands: commands)))
+    }
+
+    /// Checks an answer to `commands(for:)` or `removalCommands(for:)` of `halves` grants.
     /// - Returns: how many commands failed and the first failure.
-    func check(response: [UInt8], halves: Int) throws -> (refused: Int, first: String?) {
+    static func check(response: [UInt8], halves: Int) throws -> (refused: Int, first: String?) {
         let decoded: Responses
         do {
             decoded = try JSONDecoder().decode(Responses.self, from: Data(response))
@@ -100,6 +112,10 @@ struct DynamicSecurityAdmin: Sendable {
 
     func remove() {
         directory.remove()
+    }
+
+    private func roleName(of half: LinkHalfCredentials) -> String {
+        "role-" + half.username
     }
 
     private struct Commands: Encodable {

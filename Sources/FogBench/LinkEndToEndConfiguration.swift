@@ -32,6 +32,8 @@ public struct LinkEndToEndConfiguration: Sendable {
     /// Traffic counters must stay unchanged this long before a byte count is read, so
     /// delayed acknowledgements are included.
     public var quietPeriod: Duration
+    /// The whole scenario is cancelled and fails with `BenchError.timeLimit` after this long.
+    public var timeLimit: Duration
 
     public init(
         readingSize: Int = 32,
@@ -48,7 +50,8 @@ public struct LinkEndToEndConfiguration: Sendable {
         fogLink: String,
         setupTimeout: Duration = .seconds(60),
         drainTimeout: Duration = .seconds(20),
-        quietPeriod: Duration = .milliseconds(600)
+        quietPeriod: Duration = .milliseconds(600),
+        timeLimit: Duration = .seconds(600)
     ) {
         self.readingSize = readingSize
         self.window = window
@@ -65,5 +68,6 @@ public struct LinkEndToEndConfiguration: Sendable {
         self.setupTimeout = setupTimeout
         self.drainTimeout = drainTimeout
         self.quietPeriod = quietPeriod
+        self.timeLimit = timeLimit
     }
 }

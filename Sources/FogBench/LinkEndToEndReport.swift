@@ -102,6 +102,7 @@ public struct LinkEndToEndReport: Sendable {
     public var resultLine: String {
         "RESULT " + ResultJSON.object([
             ("scenario", .string("link-e2e")),
+            Headline.field(headlines),
             ("reading_bytes", .integer(configuration.readingSize)),
             ("qos", .integer(1)),
             ("window", .integer(configuration.window)),
@@ -156,6 +157,38 @@ public struct LinkEndToEndReport: Sendable {
             ("down", .integer(bytes.down)),
             ("per_reading", .number(bytes.perReading, 2)),
         ])
+    }
+
+    /// The link against the Mosquitto bridge (throughput, latency, CPU) and against plain
+    /// MQTT QoS 1 (bytes on the wire per reading).
+    public var headlines: [Headline] {
+        let bridgeName = "Mosquitto bridge"
+        let mqtt = "plain MQTT QoS 1"
+        let reading = "\(configuration.readingSize)-byte reading"
+        let latency = { (run: LinkEndToEndRun, percentile: Double) in Double(run.latency.latency.value(atPercentile: percentile)) / 1e6 }
+        return [
+            Headline(
+                "one link throughput, QoS 1", value: link.throughput.messagesPerSecond, unit: "readings/s", baseline: bridgeName,
+                baselineValue: bridge.throughput.messagesPerSecond, decimals: 0),
+            Headline(
+                "one link latency p50, open loop", value: latency(link, 50), unit: "ms",
+                baseline: bridgeName, baselineValue: latency(bridge, 50), decimals: 3),
+            Headline(
+                "one link latency p99, open loop", value: latency(link, 99), unit: "ms",
+                baseline: bridgeName, baselineValue: latency(bridge, 99), decimals: 3),
+            Headline(
+                "CPU per reading, all processes on the path", value: link.pathCPUMicrosecondsPerReading, unit: "µs",
+                baseline: bridgeName, baselineValue: bridge.pathCPUMicrosecondsPerReading),
+            Headline(
+                "bytes on the wire per \(reading), single", value: link.single.perReading, unit: "B", baseline: mqtt,
+                baselineValue: plainSingle.perReading),
+            Headline(
+                "bytes on the wire per \(reading), batched", value: link.batched.perReading, unit: "B", baseline: mqtt,
+                baselineValue: plainBatched.perReading),
+            Headline(
+                "bytes on the wire per \(reading), backlog after a cut", value: link.backlog.perReading, unit: "B",
+                baseline: mqtt, baselineValue: plainBatched.perReading),
+        ]
     }
 
     private var cpuRatio: Double? {

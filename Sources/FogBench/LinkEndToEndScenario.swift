@@ -23,6 +23,13 @@ public struct LinkEndToEndScenario: Sendable {
     }
 
     public func run(progress: @escaping @Sendable (String) -> Void) async throws -> LinkEndToEndReport {
+        let scenario = self
+        return try await TimeLimit.run(configuration.timeLimit, "link-e2e") {
+            try await scenario.runUnlimited(progress: progress)
+        }
+    }
+
+    private func runUnlimited(progress: @escaping @Sendable (String) -> Void) async throws -> LinkEndToEndReport {
         let configuration = configuration
         guard configuration.readingSize >= SequencedPayload.headerSize else {
             throw BenchError(.invalidArgument, "readings need at least \(SequencedPayload.headerSize) bytes")

@@ -7,9 +7,13 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Scenario `link-setup` (issue 4): links created per second end to end, from the admin call
-/// (`LinkService.addRoute`, what `POST /v1/routes` runs) until both halves' grants are
-/// installed on the ComSat.
+/// Scenario `link-setup` (issue 4, scenario 4 of issue 7): set-up and tear-down latency per
+/// link. From the admin call (`LinkService.addRoute`, what `POST /v1/routes` runs) until
+/// (a) both halves' grants are installed on the ComSat and (b) a first message sent with
+/// half A's credentials arrived at half B's client through the ComSat; then from the removal
+/// call (`LinkService.removeRoute`, `fogctl route rm`) until (c) the ComSat refuses the old
+/// credentials (a reconnect tried every `refusalPollInterval`). The baseline of (b) is the
+/// same two-client exchange between fresh clients on a bare Mosquitto, in the same run.
 ///
 /// Everything is real except the agents' runtimes: a controller home and SQLite database, a
 /// ComSat (Mosquitto with `libcomsat.so`) enrolled and pinned, the fleet, the provisioning
@@ -24,6 +28,13 @@ public struct LinkSetupScenario: Sendable {
     }
 
     public func run(progress: @escaping @Sendable (String) -> Void) async throws -> LinkSetupReport {
+        let scenario = self
+        return try await TimeLimit.run(configuration.timeLimit, "link-setup") {
+            try await scenario.runUnlimited(progress: progress)
+        }
+    }
+
+    private func runUnlimited(progress: @escaping @Sendable (String) -> Void) async throws -> LinkSetupReport {
         let configuration = configuration
         guard configuration.links > 0, configuration.agents >= 2, configuration.concurrency > 0 else {
             throw BenchError(.invalidArgument, "links and concurrency must be positive and agents at least 2")
@@ -34,6 +45,7 @@ public struct LinkSetupScenario: Sendable {
                 "\(configuration.agents) agents make \(configuration.pairCapacity) pairs, fewer than \(configuration.links) links")
         }
         _ = try MQTTSwarm.raiseDescriptorLimit()
+        let loadBefore = MachineLoad.oneMinute()
         let logger = Logger(label: "fogfabric.bench.link-setup") { _ in SwiftLogNoOpLogHandler() }
         let directory = try TemporaryDirectory(prefix: "bench-link-setup")
         defer { directory.remove() }
@@ -61,10 +73,13 @@ public struct LinkSetupScenario: Sendable {
                 logger: logger)
             do {
                 if let failure = try await fleet.connectAll().values.first { throw failure }
-                let report = try await measureWithServices(
-                    home: home, database: database, fleet: fleet, comsat: comsat, directory: directory.path, logger: logger,
-                    progress: progress)
+                var report = try await measureWithServices(
+                    home: home, database: database, fleet: fleet, comsat: comsat, port: broker.port, directory: directory.path,
+                    logger: logger, progress: progress)
                 await fleet.shutdown()
+                report.bareFirstMessage = try await measureBareFirstMessages(progress: progress)
+                report.loadBefore = loadBefore
+                report.loadAfter = MachineLoad.oneMinute()
                 return report
             } catch {
                 await fleet.shutdown()
@@ -75,8 +90,8 @@ public struct LinkSetupScenario: Sendable {
 
     /// Starts provisioning and the dispatcher on the fleet's session, then measures.
     private func measureWithServices(
-        home: ControllerHome, database: ControllerDatabase, fleet: ComSatFleet, comsat: ComSatRecord, directory: String,
-        logger: Logger, progress: @escaping @Sendable (String) -> Void
+        home: ControllerHome, database: ControllerDatabase, fleet: ComSatFleet, comsat: ComSatRecord, port: UInt16,
+        directory: String, logger: Logger, progress: @escaping @Sendable (String) -> Void
     ) async throws -> LinkSetupReport {
         guard let session = await fleet.session(for: comsat.id) else {
             throw BenchError(.missingPrerequisite, "no session to the ComSat")
@@ -91,6 +106,7 @@ public struct LinkSetupScenario: Sendable {
         try await dispatcher.attach(session)
         let links = LinkService(store: database, fleet: fleet, commands: dispatcher, logger: logger)
         let upAt = UpTimes()
+        let book = LinkHalfBook()
         await dispatcher.setLinkSecretHandler { agentID, report in
             await links.secretReported(report, by: agentID)
             if (try? await database.link(id: report.linkID))??.state == .up {
@@ -103,7 +119,7 @@ public struct LinkSetupScenario: Sendable {
             defer { services.cancelAll() }
             let report = try await measure(
                 home: home, database: database, fleet: fleet, comsat: comsat, session: session, links: links, upAt: upAt,
-                directory: directory, logger: logger, progress: progress)
+                book: book, probe: LinkHalfProbe(port: port), directory: directory, logger: logger, progress: progress)
             await provisioning.finish()
             return report
         }
@@ -111,7 +127,7 @@ public struct LinkSetupScenario: Sendable {
 
     private func measure(
         home: ControllerHome, database: ControllerDatabase, fleet: ComSatFleet, comsat: ComSatRecord, session: ComSatSession,
-        links: LinkService, upAt: UpTimes, directory: String, logger: Logger,
+        links: LinkService, upAt: UpTimes, book: LinkHalfBook, probe: LinkHalfProbe, directory: String, logger: Logger,
         progress: @escaping @Sendable (String) -> Void
     ) async throws -> LinkSetupReport {
         let configuration = configuration
@@ -126,7 +142,7 @@ public struct LinkSetupScenario: Sendable {
             let key = try await issuer.issue(agentName: name, comsatID: comsat.id, lifetime: .seconds(600))
             let state = try await AgentProvisioner(stateDirectory: stateDirectory, logger: logger)
                 .provision(token: key.token, comsatURL: comsat.url, caFile: nil)
-            let applier = LinkSetupApplier()
+            let applier = LinkSetupApplier(book: book)
             let agentSession = AgentSession(
                 state: state, stateDirectory: stateDirectory, configuration: AgentSessionConfiguration(statusInterval: .seconds(60)),
                 applier: applier, logger: logger)
@@ -137,36 +153,27 @@ public struct LinkSetupScenario: Sendable {
                 MicroserviceRecord(agentID: state.agentID, name: "ms", executable: "/usr/bin/ms"))
             names.append(name)
         }
-        var pairs: [(String, String)] = []
+        var agentPairs: [(String, String)] = []
         outer: for first in 0..<names.count {
             for second in (first + 1)..<names.count {
-                pairs.append((names[first], names[second]))
-                if pairs.count == configuration.links { break outer }
+                agentPairs.append((names[first], names[second]))
+                if agentPairs.count == configuration.links { break outer }
             }
         }
+        let pairs = agentPairs
         progress("creating \(pairs.count) links, \(configuration.concurrency) admin calls in flight")
         let clock = ContinuousClock()
         let started = clock.now
-        var calledAt: [OpaqueID: ContinuousClock.Instant] = [:]
-        try await withThrowingTaskGroup(of: (OpaqueID, ContinuousClock.Instant).self) { group in
-            var next = 0
-            func add() {
-                let (source, target) = pairs[next]
-                next += 1
-                group.addTask {
-                    let called = clock.now
-                    let insertion = try await links.addRoute(
-                        from: MicroserviceAddress(agent: source, microservice: "ms"),
-                        to: MicroserviceAddress(agent: target, microservice: "ms"))
-                    return (insertion.link.id, called)
-                }
-            }
-            while next < min(configuration.concurrency, pairs.count) { add() }
-            while let (linkID, called) = try await group.next() {
-                calledAt[linkID] = called
-                if next < pairs.count { add() }
-            }
+        // (b) runs while links are still being added, as soon as each one is up.
+        async let arrivals = Self.deliverFirstMessages(ups: upAt.ups, count: pairs.count, book: book, probe: probe)
+        let added = try await Concurrently.map(pairs.count, inFlight: configuration.concurrency) { index in
+            let (source, target) = pairs[index]
+            let called = clock.now
+            let insertion = try await links.addRoute(
+                from: MicroserviceAddress(agent: source, microservice: "ms"), to: MicroserviceAddress(agent: target, microservice: "ms"))
+            return (linkID: insertion.link.id, called: called)
         }
+        let calledAt = Dictionary(added.map { ($0.linkID, $0.called) }, uniquingKeysWith: { first, _ in first })
         let expected = Set(calledAt.keys)
         var lastCount = -1
         var lastProgress = clock.now
@@ -184,13 +191,95 @@ public struct LinkSetupScenario: Sendable {
         }
         let times = upAt.snapshot
         let finished = times.values.max() ?? clock.now
-        let latencies = calledAt.compactMap { linkID, called in times[linkID].map { Self.seconds($0 - called) } }
+        let delivered = try await arrivals
+        progress("\(expected.count) links up in \(format(Self.seconds(finished - started), 2)) s, \(delivered.count) first messages delivered")
+        let grantsWithLinks = try await Self.grantCount(session)
+
+        progress("removing the \(pairs.count) links, \(configuration.concurrency) admin calls in flight")
+        let removalStarted = clock.now
+        let removal = try await removeLinks(
+            pairs: pairs, linkIDs: added.map(\.linkID), links: links, book: book, probe: probe, clock: clock)
+        let removalElapsed = Self.seconds(clock.now - removalStarted)
+        progress("\(removal.count) links removed in \(format(removalElapsed, 2)) s")
+        return LinkSetupReport(
+            configuration: configuration, elapsed: Self.seconds(finished - started),
+            latencies: calledAt.compactMap { linkID, called in times[linkID].map { Self.seconds($0 - called) } },
+            firstMessage: calledAt.compactMap { linkID, called in delivered[linkID].map { Self.seconds($0 - called) } },
+            upToFirstMessage: times.compactMap { linkID, up in delivered[linkID].map { Self.seconds($0 - up) } },
+            removalElapsed: removalElapsed, removal: removal, bareFirstMessage: [], comsatGrants: grantsWithLinks,
+            comsatGrantsAfterRemoval: try await Self.grantCount(session), loadBefore: nil, loadAfter: nil)
+    }
+
+    /// (c): removes each link by its route, `concurrency` calls in flight, and returns per
+    /// link the seconds from the call until the ComSat refused both halves' old credentials.
+    private func removeLinks(
+        pairs: [(String, String)], linkIDs: [OpaqueID], links: LinkService, book: LinkHalfBook, probe: LinkHalfProbe,
+        clock: ContinuousClock
+    ) async throws -> [Double] {
+        let interval = configuration.refusalPollInterval
+        return try await Concurrently.map(pairs.count, inFlight: configuration.concurrency) { index in
+            let (source, target) = pairs[index]
+            guard let halves = book.link(linkIDs[index]) else {
+                throw BenchError(.missingPrerequisite, "no credentials recorded for link \(linkIDs[index])")
+            }
+            let called = clock.now
+            let decommission = try await links.removeRoute(
+                from: MicroserviceAddress(agent: source, microservice: "ms"), to: MicroserviceAddress(agent: target, microservice: "ms"))
+            guard decommission.warnings.isEmpty else {
+                throw BenchError(.controlRejected, "removing link \(linkIDs[index]): \(decommission.warnings.joined(separator: "; "))")
+            }
+            async let refusedA = probe.awaitRefusal(of: halves.a, interval: interval)
+            let refusedB = try await probe.awaitRefusal(of: halves.b, interval: interval)
+            return Self.seconds(max(try await refusedA, refusedB) - called)
+        }
+    }
+
+    /// (b): for each link as it comes up, a first message from half A's credentials to half
+    /// B's through the ComSat. Returns when `count` links were probed.
+    private static func deliverFirstMessages(
+        ups: AsyncStream<OpaqueID>, count: Int, book: LinkHalfBook, probe: LinkHalfProbe
+    ) async throws -> [OpaqueID: ContinuousClock.Instant] {
+        try await withThrowingTaskGroup(of: (OpaqueID, ContinuousClock.Instant).self) { group in
+            var started = 0
+            for await linkID in ups {
+                guard let halves = book.link(linkID) else {
+                    throw BenchError(.missingPrerequisite, "link \(linkID) is up but its halves' credentials were not both recorded")
+                }
+                group.addTask { (linkID, try await probe.firstMessage(from: halves.a, to: halves.b)) }
+                started += 1
+                if started == count { break }
+            }
+            var arrivals: [OpaqueID: ContinuousClock.Instant] = [:]
+            while let (linkID, arrived) = try await group.next() {
+                arrivals[linkID] = arrived
+            }
+            return arrivals
+        }
+    }
+
+    /// The baseline of (b): the same exchange between fresh clients on a bare Mosquitto
+    /// (the ComSat's template and persistence, no plugin, anonymous), one at a time so the
+    /// baseline gets the machine to itself.
+    private func measureBareFirstMessages(progress: @escaping @Sendable (String) -> Void) async throws -> [Double] {
+        let count = configuration.links
+        progress("baseline: \(count) first messages between fresh clients on a bare Mosquitto")
+        let broker = BrokerConfiguration(template: "comsat.conf", persistence: true, allowAnonymous: true)
+        return try await withMosquitto(broker) { broker in
+            let probe = LinkHalfProbe(port: broker.port)
+            let pairs = LinkHalfCredentials.links(count)
+            return try await Concurrently.map(count, inFlight: 1) { index in
+                let started = ContinuousClock.now
+                let arrived = try await probe.firstMessage(from: pairs[index].a, to: pairs[index].b)
+                return Self.seconds(arrived - started)
+            }
+        }
+    }
+
+    private static func grantCount(_ session: ComSatSession) async throws -> UInt64 {
         guard case .stats(let stats) = try await session.send(.stats).body else {
             throw BenchError(.controlRejected, "the ComSat answered stats without stats")
         }
-        return LinkSetupReport(
-            configuration: configuration, elapsed: Self.seconds(finished - started), latencies: latencies,
-            comsatGrants: stats.grants)
+        return stats.grants
     }
 
     private static func seconds(_ duration: Duration) -> Double {
@@ -199,15 +288,25 @@ public struct LinkSetupScenario: Sendable {
     }
 }
 
-/// When each link was first seen up, written from the dispatcher's handler.
+/// When each link was first seen up, written from the dispatcher's handler; `ups` yields
+/// each link once, at that moment.
 final class UpTimes: Sendable {
+    let ups: AsyncStream<OpaqueID>
+    private let upSink: AsyncStream<OpaqueID>.Continuation
     private let times = Mutex<[OpaqueID: ContinuousClock.Instant]>([:])
+
+    init() {
+        (ups, upSink) = AsyncStream.makeStream()
+    }
 
     func record(_ linkID: OpaqueID) {
         let now = ContinuousClock.now
-        times.withLock { times in
-            if times[linkID] == nil { times[linkID] = now }
+        let first = times.withLock { times in
+            guard times[linkID] == nil else { return false }
+            times[linkID] = now
+            return true
         }
+        if first { upSink.yield(linkID) }
     }
 
     var snapshot: [OpaqueID: ContinuousClock.Instant] { times.withLock { $0 } }

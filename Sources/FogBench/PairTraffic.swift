@@ -73,6 +73,13 @@ final class PairTraffic: MQTTSwarmHandler {
     /// sent. A phase that cuts the path on purpose raises it above the cut.
     var stallTimeout: UInt64 = 2_000_000_000
 
+    /// When set, every send and arrival is also accounted by the second it was sent in.
+    var ledger: DeliveryLedger?
+    /// PUBACKs received, refusals included.
+    private var acknowledgedPublishes = 0
+    /// Reconnection after a broker restart; nil outside `recover`.
+    private var recovery: RecoveryState?
+
     init(pairs: [TrafficPair], payloadSize: Int) throws {
         guard payloadSize >= SequencedPayload.headerSize else {
             throw BenchError(.invalidArgument, "payload size \(payloadSize) is below the \(SequencedPayload.headerSize)-byte sequence header")
@@ -103,6 +110,9 @@ final class PairTraffic: MQTTSwarmHandler {
     deinit {
         payload.deallocate()
     }
+
+    /// Connections the broker accepted that are still open.
+    var connectedCount: Int { swarm.connectedCount }
 
     /// Connects every subscriber, subscribes each to its topic, then connects every
     /// publisher.
@@ -222,6 +232,132 @@ final class PairTraffic: MQTTSwarmHandler {
         )
     }
 
+    /// Open loop without a set end: every pair sends one message per `interval`, the pairs'
+    /// sends spread evenly over it, until `shouldStop` returns true; `report` runs about every
+    /// `reportEvery`. Set `ledger` first to account each message by the second it was sent in.
+    func runPaced(
+        interval: Duration, reportEvery: Duration, shouldStop: () -> Bool, report: (PairTraffic) throws -> Void
+    ) throws {
+        let start = MonotonicClock.nanoseconds()
+        let intervalNanoseconds = Double(max(1, MonotonicClock.nanoseconds(of: interval)))
+        let reportNanoseconds = max(1, MonotonicClock.nanoseconds(of: reportEvery))
+        // Arrivals go to the ledger only, not to a phase window.
+        windowStart = .max
+        windowEnd = .max
+        var scheduled: UInt64 = 0
+        var nextReport = start + reportNanoseconds
+        let count = UInt64(pairs.count)
+        while !shouldStop() {
+            try swarm.poll(timeout: .milliseconds(5), handler: self)
+            let now = MonotonicClock.nanoseconds()
+            let due = UInt64(Double(now - start) / intervalNanoseconds * Double(count))
+            if due > scheduled {
+                // Bounded bursts keep the loop reading while it catches up.
+                let burst = min(due - scheduled, max(64, count))
+                for _ in 0..<burst {
+                    send(Int(scheduled % count))
+                    scheduled += 1
+                }
+            }
+            if now >= nextReport {
+                nextReport += reportNanoseconds
+                try report(self)
+            }
+        }
+    }
+
+    /// Disconnects every subscriber normally: with persistent sessions the broker keeps their
+    /// subscriptions and queues what is published for them while they are away.
+    func disconnectSubscribers(timeout: Duration) throws {
+        try swarm.disconnect(subscribers, timeout: timeout, handler: self)
+    }
+
+    /// Publishes `messagesPerPair` messages on every pair and returns once the broker
+    /// acknowledged all of them (refusals are counted in the totals).
+    func publishBacklog(messagesPerPair: Int, timeout: Duration) throws {
+        let before = acknowledgedPublishes
+        var queued = 0
+        for _ in 0..<max(0, messagesPerPair) {
+            for pair in pairs.indices where send(pair) {
+                queued += 1
+            }
+            try swarm.poll(timeout: .zero, handler: self)
+        }
+        try swarm.run(timeout: timeout, handler: self, waitingFor: "PUBACKs of \(queued) backlog messages") {
+            acknowledgedPublishes - before >= queued
+        }
+    }
+
+    /// When recovery reached each milestone, in `MonotonicClock` nanoseconds; nil when it did
+    /// not within the timeout.
+    struct RecoveryTimes: Sendable {
+        /// The first connection lost: the broker went away.
+        var outageAt: UInt64?
+        /// The last connection back.
+        var allReconnectedAt: UInt64?
+        /// The last message every pair expected arrived.
+        var allDeliveredAt: UInt64?
+        var reconnected: Int
+        var attempts: Int
+    }
+
+    /// Waits for the broker to go away, then reconnects every connection (also those offline
+    /// when the outage began) with `policy` backoff until all are back and every pair received
+    /// its `expectedPerPair` distinct messages, or `timeout` passes.
+    ///
+    /// At most `maximumConnecting` CONNECTs are outstanding at once, which keeps the broker's
+    /// listen backlog (100) from overflowing into one-second SYN retries.
+    func recover(policy: MQTTReconnectPolicy, maximumConnecting: Int, expectedPerPair: Int, timeout: Duration) throws -> RecoveryTimes {
+        recovery = RecoveryState(connections: swarm.count, policy: policy)
+        defer { recovery = nil }
+        let deadline = MonotonicClock.nanoseconds() + MonotonicClock.nanoseconds(of: timeout)
+        var times = RecoveryTimes(reconnected: 0, attempts: 0)
+        while let state = recovery {
+            let now = MonotonicClock.nanoseconds()
+            times.outageAt = state.outageAt
+            if state.outageAt != nil {
+                if times.allReconnectedAt == nil, state.reconnectedCount == state.connectionCount {
+                    times.allReconnectedAt = state.lastReconnectAt
+                }
+                if times.allDeliveredAt == nil, pairs.indices.allSatisfy({ trackers[$0].received >= expectedPerPair }) {
+                    times.allDeliveredAt = lastProgress.max()
+                }
+                if times.allReconnectedAt != nil, times.allDeliveredAt != nil {
+                    break
+                }
+            }
+            if now >= deadline {
+                break
+            }
+            let limit = maximumConnecting - swarm.connectingCount
+            for index in recovery?.due(now: now, limit: limit) ?? [] {
+                do {
+                    try swarm.startConnecting(MQTTSwarmConnectionID(index: index))
+                } catch {
+                    connectionLost(index)
+                }
+            }
+            try swarm.poll(timeout: .milliseconds(10), handler: self)
+        }
+        times.reconnected = recovery?.reconnectedCount ?? 0
+        times.attempts = recovery?.attemptCount ?? 0
+        return times
+    }
+
+    /// Schedules `index`'s next attempt; the first loss of an outage also schedules every
+    /// connection that was offline already (a half away when the broker restarted comes back too).
+    private func connectionLost(_ index: Int) {
+        let now = MonotonicClock.nanoseconds()
+        let first = recovery?.outageAt == nil
+        recovery?.lost(index, now: now)
+        guard first, let state = recovery else { return }
+        for other in 0..<state.connectionCount where other != index && !state.isScheduled(other) {
+            if !swarm.isConnected(MQTTSwarmConnectionID(index: other)) {
+                recovery?.lost(other, now: now)
+            }
+        }
+    }
+
     /// Sent, received, lost and duplicated messages over every phase so far.
     func currentTotals() -> Totals {
         var result = totals
@@ -253,8 +389,12 @@ final class PairTraffic: MQTTSwarmHandler {
             totals.foreignMessages += 1
             return
         }
-        guard trackers[pair].record(header.sequence) == .new else { return }
+        guard trackers[pair].record(header.sequence) == .new else {
+            ledger?.duplicated(sentAt: header.sentAt)
+            return
+        }
         let now = MonotonicClock.nanoseconds()
+        ledger?.arrived(sentAt: header.sentAt, now: now)
         lastProgress[pair] = now
         if now >= windowStart, now < windowEnd {
             deliveredInWindow += 1
@@ -266,6 +406,7 @@ final class PairTraffic: MQTTSwarmHandler {
     }
 
     func swarm(_ swarm: MQTTSwarm, publishCompleted messageID: Int32, reasonCode: UInt8, on connection: MQTTSwarmConnectionID) {
+        acknowledgedPublishes += 1
         if reasonCode >= 0x80 {
             totals.rejectedPublishes += 1
             if totals.firstRejection == nil {
@@ -275,9 +416,16 @@ final class PairTraffic: MQTTSwarmHandler {
     }
 
     func swarm(_ swarm: MQTTSwarm, disconnected connection: MQTTSwarmConnectionID, error: MQTTSwarmError?) {
-        if error != nil {
+        guard error != nil else { return }
+        guard recovery != nil else {
             totals.lostConnections += 1
+            return
         }
+        connectionLost(connection.index)
+    }
+
+    func swarm(_ swarm: MQTTSwarm, connected connection: MQTTSwarmConnectionID) {
+        recovery?.connected(connection.index, now: MonotonicClock.nanoseconds())
     }
 
     // MARK: - Sending
@@ -291,11 +439,12 @@ final class PairTraffic: MQTTSwarmHandler {
 
     @discardableResult
     private func send(_ pair: Int) -> Bool {
-        SequencedPayload(stream: UInt32(pair), sequence: sent[pair], sentAt: MonotonicClock.nanoseconds())
-            .write(to: payload)
+        let sentAt = MonotonicClock.nanoseconds()
+        SequencedPayload(stream: UInt32(pair), sequence: sent[pair], sentAt: sentAt).write(to: payload)
         do {
             try swarm.publish(publishers[pair], topic: pairs[pair].topic, payload: UnsafeRawBufferPointer(payload), qos: .atLeastOnce)
             sent[pair] += 1
+            ledger?.sent(at: sentAt)
             return true
         } catch {
             totals.publishFailures += 1

@@ -34,3 +34,9 @@ extension TrafficPhaseResult {
 func ratio(_ value: Double, _ baseline: Double) -> Double {
     baseline > 0 ? value / baseline : .nan
 }
+
+/// `value / baseline`, nil when either was not measured.
+func ratio(_ value: Double?, _ baseline: Double?) -> Double? {
+    guard let value, let baseline else { return nil }
+    return ratio(value, baseline)
+}

@@ -9,8 +9,12 @@ enum BuiltProducts {
     /// `fog-link` in the same directory.
     static var fogLink: String { besideExecutable("fog-link") }
 
+    /// This executable, for scenarios that run parts of themselves in other processes.
+    static var fogBench: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
     private static func besideExecutable(_ name: String) -> String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent(name).path
+        URL(fileURLWithPath: fogBench).deletingLastPathComponent().appendingPathComponent(name).path
     }
 }

@@ -42,6 +42,9 @@ extension FogBenchCommand {
         @Option(help: "Path of libcomsat.so (default: next to this executable).")
         var plugin: String?
 
+        @Option(help: "Seconds after which the scenario fails.")
+        var timeLimit = 600.0
+
         @Flag(help: "Measure bare Mosquitto only.")
         var bareOnly = false
 
@@ -53,6 +56,7 @@ extension FogBenchCommand {
                 throw ValidationError("--warmup must not be negative; --duration and --latency-duration must be positive")
             }
             guard latencyLoad > 0 else { throw ValidationError("--latency-load must be positive") }
+            guard timeLimit > 0 else { throw ValidationError("--time-limit must be positive") }
             if let messagesPerPair, messagesPerPair <= 0 {
                 throw ValidationError("--messages-per-pair must be positive")
             }
@@ -70,7 +74,8 @@ extension FogBenchCommand {
                 latencyRate: latencyRate,
                 latencyLoad: latencyLoad,
                 latencyDuration: .seconds(latencyDuration),
-                comsatPlugin: bareOnly ? nil : (plugin ?? BuiltProducts.comsatPlugin)
+                comsatPlugin: bareOnly ? nil : (plugin ?? BuiltProducts.comsatPlugin),
+                timeLimit: .seconds(timeLimit)
             )
             let report = try await DataPathScenario(configuration: configuration).run(progress: Progress.line)
             print(report.summary, terminator: "")

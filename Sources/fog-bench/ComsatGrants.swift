@@ -2,14 +2,14 @@ import ArgumentParser
 import FogBench
 
 extension FogBenchCommand {
-    /// Scenario (b) of issue 3.
+    /// Scenario 3: grant churn.
     struct ComsatGrants: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "comsat-grants",
-            abstract: "Link grants in batches through ComSat's control channel vs. Mosquitto's dynamic-security plugin."
+            abstract: "Grant churn: link grants installed then removed in batches through ComSat's control channel vs. Mosquitto's dynamic-security plugin."
         )
 
-        @Option(help: "Link-half grants to install.")
+        @Option(help: "Link-half grants to install, then remove.")
         var grants = 10_000
 
         @Option(help: "Grants per control message.")
@@ -24,8 +24,11 @@ extension FogBenchCommand {
         @Option(help: "Path of Mosquitto's dynamic-security plugin.")
         var dynsecPlugin = GrantInstallConfiguration.defaultDynamicSecurityPlugin
 
-        @Option(help: "Seconds after which the dynamic-security half sends no further batch.")
+        @Option(help: "Seconds after which the dynamic-security half sends no further batch, for installing and again for removing.")
         var dynsecBudget = 90.0
+
+        @Option(help: "Seconds after which the scenario fails.")
+        var timeLimit = 600.0
 
         @Flag(help: "Skip the ComSat half.")
         var skipComsat = false
@@ -37,7 +40,7 @@ extension FogBenchCommand {
             guard grants > 0, batchSize > 0, sample > 0 else {
                 throw ValidationError("--grants, --batch-size and --sample must be positive")
             }
-            guard dynsecBudget > 0 else { throw ValidationError("--dynsec-budget must be positive") }
+            guard dynsecBudget > 0, timeLimit > 0 else { throw ValidationError("--dynsec-budget and --time-limit must be positive") }
         }
 
         func run() async throws {
@@ -47,7 +50,8 @@ extension FogBenchCommand {
                 sampleSize: sample,
                 comsatPlugin: skipComsat ? nil : (plugin ?? BuiltProducts.comsatPlugin),
                 dynamicSecurityPlugin: skipDynsec ? nil : dynsecPlugin,
-                dynamicSecurityBudget: .seconds(dynsecBudget)
+                dynamicSecurityBudget: .seconds(dynsecBudget),
+                timeLimit: .seconds(timeLimit)
             )
             let report = try await GrantInstallScenario(configuration: configuration).run(progress: Progress.line)
             print(report.summary, terminator: "")

@@ -7,6 +7,6 @@ struct FogBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fog-bench",
         abstract: "FogFabric load generator and benchmark scenarios.",
-        subcommands: [ComsatDatapath.self, ComsatGrants.self, LinkSetup.self, LinkEndToEnd.self]
+        subcommands: [ComsatDatapath.self, ComsatGrants.self, LinkSetup.self, LinkEndToEnd.self, ComsatScale.self, ComsatRecovery.self, SwarmWorkerCommand.self]
     )
 }

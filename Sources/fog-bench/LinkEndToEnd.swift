@@ -42,7 +42,11 @@ extension FogBenchCommand {
         @Option(help: "Path of fog-link (default: next to this executable).")
         var fogLink: String?
 
+        @Option(help: "Seconds after which the scenario fails.")
+        var timeLimit = 600.0
+
         func validate() throws {
+            guard timeLimit > 0 else { throw ValidationError("--time-limit must be positive") }
             guard readingSize >= 20 else { throw ValidationError("--reading-size must be at least 20") }
             guard window > 0, singleReadings > 0, burstReadings > 0 else {
                 throw ValidationError("--window, --single-readings and --burst-readings must be positive")
@@ -58,7 +62,8 @@ extension FogBenchCommand {
                 readingSize: readingSize, window: window, warmup: .seconds(warmup), duration: .seconds(duration),
                 latencyRate: latencyRate, latencyLoad: latencyLoad, latencyDuration: .seconds(latencyDuration),
                 singleReadings: singleReadings, burstReadings: burstReadings,
-                comsatPlugin: plugin ?? BuiltProducts.comsatPlugin, fogLink: fogLink ?? BuiltProducts.fogLink)
+                comsatPlugin: plugin ?? BuiltProducts.comsatPlugin, fogLink: fogLink ?? BuiltProducts.fogLink,
+                timeLimit: .seconds(timeLimit))
             let report = try await LinkEndToEndScenario(configuration: configuration).run(progress: Progress.line)
             print(report.summary, terminator: "")
             print(report.resultLine)

@@ -37,6 +37,31 @@ public struct LatencyHistogram: Sendable {
         sum += other.sum
     }
 
+    /// The non-empty buckets as (index, count), ascending: with `minimum`, `maximum` and
+    /// `sum` all another process needs to rebuild this histogram with
+    /// `init(buckets:minimum:maximum:sum:)` and merge it (percentiles of parts do not combine).
+    public var buckets: [(index: Int, count: UInt64)] {
+        counts.indices.compactMap { index in counts[index] > 0 ? (index, counts[index]) : nil }
+    }
+
+    /// The sum of all samples in nanoseconds.
+    public var total: Double { sum }
+
+    /// Rebuilds a histogram from `buckets` of another; nil when an index is out of range.
+    public init?(buckets: [(index: Int, count: UInt64)], minimum: UInt64, maximum: UInt64, sum: Double) {
+        self.init()
+        for (index, count) in buckets {
+            guard counts.indices.contains(index) else { return nil }
+            counts[index] += count
+            self.count += count
+        }
+        if count > 0 {
+            self.minimum = minimum
+            self.maximum = maximum
+            self.sum = sum
+        }
+    }
+
     /// The mean in nanoseconds, 0 when empty.
     public var mean: Double {
         count == 0 ? 0 : sum / Double(count)

@@ -89,7 +89,7 @@ public final class MQTTSwarm {
         let id = MQTTSwarmConnectionID(index: connections.count)
         let connection = MQTTSwarmConnection(id: id, options: options, swarm: self)
         let userdata = Unmanaged.passUnretained(connection).toOpaque()
-        guard let handle = mosquitto_new(options.clientID, true, userdata) else {
+        guard let handle = mosquitto_new(options.clientID, options.sessionExpiry == nil, userdata) else {
             throw MQTTSwarmError(
                 .clientSetup,
                 "mosquitto_new failed for client '\(options.clientID)': \(String(cString: strerror(errno)))",
@@ -152,6 +152,26 @@ public final class MQTTSwarm {
             error.message = "\(failures) of \(ids.count) connections failed; first: " + error.message
             throw error
         }
+    }
+
+    /// Starts one connection attempt of an idle or closed connection and returns without
+    /// waiting: the CONNACK or the failure reaches the handler of a later `poll` (`connected`,
+    /// or `disconnected` with an error). For clients that reconnect on their own schedule,
+    /// e.g. with `MQTTReconnectPolicy` backoff after a broker restart.
+    /// - Throws: `.connectFailed` when the TCP connection cannot even be started (for a
+    ///   connection with a persistent session: when nothing listens on the port); `.clientSetup`
+    ///   when the connection is already connecting or connected.
+    public func startConnecting(_ id: MQTTSwarmConnectionID) throws(MQTTSwarmError) {
+        let connection = connections[id.index]
+        guard connection.state == .idle || connection.state == .closed else {
+            throw MQTTSwarmError(.clientSetup, "client '\(connection.options.clientID)' is already connecting or connected")
+        }
+        try start(connection)
+    }
+
+    /// Whether the broker accepted `id`'s current connection and it is still open.
+    public func isConnected(_ id: MQTTSwarmConnectionID) -> Bool {
+        connections[id.index].state == .connected
     }
 
     /// Sends a SUBSCRIBE and returns its message id; `waitForSubscriptions` collects the
@@ -229,20 +249,32 @@ public final class MQTTSwarm {
 
     /// Sends DISCONNECT on every open connection and polls until all are closed.
     public func disconnectAll(timeout: Duration, handler: some MQTTSwarmHandler) throws(MQTTSwarmError) {
+        try disconnect(connections.map(\.id), timeout: timeout, handler: handler)
+        try run(timeout: timeout, handler: handler, waitingFor: "DISCONNECTs to complete") {
+            connectedCount == 0 && connectingCount == 0
+        }
+    }
+
+    /// Sends DISCONNECT (normal disconnection: a persistent session stays on the broker) on
+    /// those of `ids` that are connected and polls until they are closed.
+    public func disconnect(_ ids: [MQTTSwarmConnectionID], timeout: Duration, handler: some MQTTSwarmHandler) throws(MQTTSwarmError) {
         // libmosquitto may close the connection inside mosquitto_disconnect_v5; the handler
         // hears about it then too.
         activeHandler = handler
         defer { activeHandler = nil }
-        for connection in connections where connection.state == .connected {
-            guard let handle = connection.handle else { continue }
+        var closing: [MQTTSwarmConnection] = []
+        for id in ids {
+            let connection = connections[id.index]
+            guard connection.state == .connected, let handle = connection.handle else { continue }
             connection.state = .disconnecting
+            closing.append(connection)
             mosquitto_disconnect_v5(handle, 0, nil)
             if connection.socket >= 0 {
                 try watchWrites(of: connection)
             }
         }
-        try run(timeout: timeout, handler: handler, waitingFor: "DISCONNECTs to complete") {
-            connectedCount == 0 && connectingCount == 0
+        try run(timeout: timeout, handler: handler, waitingFor: "\(closing.count) DISCONNECTs to complete") {
+            closing.allSatisfy { $0.state == .closed }
         }
     }
 
@@ -311,10 +343,14 @@ public final class MQTTSwarm {
     private func start(_ connection: MQTTSwarmConnection) throws(MQTTSwarmError) {
         guard let handle = connection.handle else { return }
         let options = connection.options
-        try check(
-            mosquitto_connect_async(handle, options.host, Int32(options.port), options.keepAlive),
-            .connectFailed, "client '\(options.clientID)' connecting to \(options.host):\(options.port)"
-        )
+        if let sessionExpiry = options.sessionExpiry {
+            try connectCarryingSessionExpiry(handle, options, sessionExpiry)
+        } else {
+            try check(
+                mosquitto_connect_async(handle, options.host, Int32(options.port), options.keepAlive),
+                .connectFailed, "client '\(options.clientID)' connecting to \(options.host):\(options.port)"
+            )
+        }
         let socket = mosquitto_socket(handle)
         guard socket >= 0 else {
             throw MQTTSwarmError(.connectFailed, "client '\(options.clientID)' has no socket after connecting to \(options.host):\(options.port)")
@@ -324,6 +360,25 @@ public final class MQTTSwarm {
         connection.state = .connecting
         connectingCount += 1
         try poller.register(socket, token: connection.id.index, writable: connection.watchingWrite)
+    }
+
+    /// libmosquitto 2.0 sends CONNECT properties (the session expiry interval) only from
+    /// `mosquitto_connect_bind_v5`, whose TCP connect blocks; the socket is non-blocking from
+    /// then on. On loopback the connect completes (or is refused) at once as long as the
+    /// broker's listen backlog has room, which `connect`'s `maximumPending` bound keeps true.
+    private func connectCarryingSessionExpiry(
+        _ handle: OpaquePointer, _ options: MQTTSwarmConnectionOptions, _ sessionExpiry: UInt32
+    ) throws(MQTTSwarmError) {
+        var properties: OpaquePointer?
+        defer { mosquitto_property_free_all(&properties) }
+        try check(
+            mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), sessionExpiry),
+            .clientSetup, "building the session expiry property of client '\(options.clientID)'"
+        )
+        try check(
+            mosquitto_connect_bind_v5(handle, options.host, Int32(options.port), options.keepAlive, nil, properties),
+            .connectFailed, "client '\(options.clientID)' connecting to \(options.host):\(options.port)"
+        )
     }
 
     /// Asks the poller for writability exactly while libmosquitto has output queued, so an
