@@ -160,6 +160,46 @@ import Testing
         #expect(try b.open(resent) == .payload(LinkPayload(firstSequence: 1, messages: [reading(1)])))
     }
 
+    /// Seen in CI after a ComSat crash and an outage (debug logs of both halves): B answered
+    /// A's hello, then reconnected (fresh key) before its MQTT client had the answer
+    /// acknowledged, so the client sent that answer again after the reconnect, late. A takes
+    /// the old key (A's own reconnect emptied its retired keys) and, since the late answer
+    /// echoes A's current key, counts itself confirmed; B's next hello then carries a key A
+    /// retired. Both halves are up with different keys: every frame of A fails B's
+    /// authentication and neither sends a hello again. `LinkHalf` starts a fresh handshake
+    /// after repeated authentication failures, which settles it; hellos also go out at QoS 0
+    /// now, so an MQTT client never redelivers one late.
+    @Test func aLateAnswerOfThePeersPreviousKeyLeavesBothUpWithDifferentKeysUntilAFreshHandshake() throws {
+        var a = LinkSession(linkID: linkID, side: .a, preSharedKey: preSharedKey)
+        var b = LinkSession(linkID: linkID, side: .b, preSharedKey: preSharedKey)
+        // A reconnects: fresh key, hello. B (still on its previous key) answers.
+        let helloOfA = a.rekey()
+        guard case .hello(let lateAnswer?) = try b.open(helloOfA) else {
+            Issue.record("B must answer a new key")
+            return
+        }
+        // B reconnects before that answer was acknowledged; the genuine exchange settles.
+        try relay(b.rekey(), from: &b, to: &a)
+        #expect(a.isUp && b.isUp)
+        // The answer of B's previous key arrives now.
+        guard case .hello(let reply) = try a.open(lateAnswer) else {
+            Issue.record("a hello must be answered as a hello")
+            return
+        }
+        #expect(a.isUp, "the late answer echoes A's current key")
+        if let reply, case .hello(let answer?) = try b.open(reply) {
+            #expect(performing: { try a.open(answer) }, throws: { ($0 as? LinkProtocolError)?.code == .staleKey })
+        }
+        #expect(a.isUp && b.isUp)
+        let frame = try a.seal(LinkPayload(firstSequence: 1, messages: [reading(1)]))
+        #expect(performing: { try b.open(frame) }, throws: { ($0 as? LinkProtocolError)?.code == .authenticationFailed })
+
+        try relay(b.rekey(), from: &b, to: &a)
+        #expect(a.isUp && b.isUp)
+        let resent = try a.seal(LinkPayload(firstSequence: 1, messages: [reading(1)]))
+        #expect(try b.open(resent) == .payload(LinkPayload(firstSequence: 1, messages: [reading(1)])))
+    }
+
     @Test func payloadCodecIsStrict() throws {
         let payload = LinkPayload(acknowledged: 9, floor: 3, firstSequence: 5, messages: [reading(5), reading(6)])
         let bytes = try payload.encoded()

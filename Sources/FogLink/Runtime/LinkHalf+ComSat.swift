@@ -55,7 +55,9 @@ extension LinkHalf {
         restartSending()
         setState(.handshaking)
         handshakeProgress = .now
-        await publishFrame(hello)
+        unverifiedFrames = 0
+        firstUnverifiedFrame = nil
+        await publishFrame(hello, qos: .atMostOnce)
         lastHelloSent = .now
     }
 
@@ -83,8 +85,13 @@ extension LinkHalf {
             metrics.framesRejected("\(error.code)")
             let level: Logger.Level = error.code == .staleKey || error.code == .notReady ? .debug : .warning
             logger.log(level: level, "frame refused", metadata: ["fog.link.reason": "\(error.code)", "error": "\(error.message)"])
+            if error.code == .authenticationFailed || error.code == .staleKey {
+                await keysMayDisagree()
+            }
             return
         }
+        unverifiedFrames = 0
+        firstUnverifiedFrame = nil
         metrics.framesReceived.increment()
         if session.keyEpoch != epoch {
             restartSending()
@@ -92,7 +99,7 @@ extension LinkHalf {
         switch event {
         case .hello(let reply):
             if let reply {
-                await publishFrame(reply)
+                await publishFrame(reply, qos: .atMostOnce)
                 lastHelloSent = .now
             }
         case .payload(let payload):
@@ -161,10 +168,36 @@ extension LinkHalf {
         senderWake.yield()
     }
 
+    /// Frames of the peer that keep failing while this half is up — sealed under a key this
+    /// half does not hold (`staleKey`) or under the right key hint but not verifying
+    /// (`authenticationFailed`) — mean the halves hold different keys: MQTT delivered a hello
+    /// of an earlier key late, after the exchange had settled (see `LinkSessionTests`), and
+    /// neither half sends a hello while it is up. A fresh handshake settles it. Frames sealed
+    /// just before a rekey also fail, briefly; only failures that persist for
+    /// `keyDisagreementWindow` count. (Someone forging frames could force handshakes this way,
+    /// which costs the link no more than dropping its frames would.)
+    private func keysMayDisagree() async {
+        guard session.isUp else { return }
+        let now = ContinuousClock.now
+        unverifiedFrames += 1
+        let first = firstUnverifiedFrame ?? now
+        firstUnverifiedFrame = first
+        guard unverifiedFrames >= 3, now - first >= configuration.keyDisagreementWindow else { return }
+        logger.notice(
+            "frames of the peer fail authentication; starting over with a fresh key",
+            metadata: ["fog.link.unverified": "\(unverifiedFrames)"])
+        metrics.handshakeRestarts.increment()
+        await startHandshake()
+    }
+
     /// Publishes a frame on this side's topic; failures are left to retransmission.
-    func publishFrame(_ frame: [UInt8]) async {
+    ///
+    /// Hellos go at QoS 0: an MQTT client resends an unacknowledged QoS 1 message after it
+    /// reconnects, which would deliver a hello of a key the half has since replaced. A lost
+    /// hello is repeated by the handshake anyway.
+    func publishFrame(_ frame: [UInt8], qos: MQTTQoS = .atLeastOnce) async {
         do {
-            try await comsat.publish(topic: assignment.publishTopic, payload: frame, qos: .atLeastOnce)
+            try await comsat.publish(topic: assignment.publishTopic, payload: frame, qos: qos)
             metrics.framesSent.increment()
             metrics.frameBytesSent.increment(by: Int64(frame.count))
         } catch {

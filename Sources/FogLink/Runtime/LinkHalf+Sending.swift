@@ -114,7 +114,7 @@ extension LinkHalf {
         }
         if comsatConnected, !session.isUp, let sent = lastHelloSent, now - sent >= configuration.handshakeRetry {
             lastHelloSent = now
-            await publishFrame(session.hello())
+            await publishFrame(session.hello(), qos: .atMostOnce)
         }
         if session.isUp, nextToSend > peerAcknowledged + 1,
             now - lastAcknowledgementProgress >= configuration.retransmitTimeout

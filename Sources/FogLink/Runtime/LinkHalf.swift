@@ -57,6 +57,10 @@ public actor LinkHalf: Service {
     var lastHelloSent: ContinuousClock.Instant?
     /// When the current handshake started (a fresh own key), or when the session was last seen up.
     var handshakeProgress = ContinuousClock.now
+    /// Frames that carried the peer's current key yet failed authentication while up, since
+    /// the last one that verified (`LinkHalf+ComSat.swift`, `keysMayDisagree`).
+    var unverifiedFrames = 0
+    var firstUnverifiedFrame: ContinuousClock.Instant?
     var lastQueueReport: (messages: UInt64, bytes: UInt64)?
     var lastQueueReportTime: ContinuousClock.Instant?
 

@@ -37,6 +37,9 @@ public struct LinkHalfConfiguration: Sendable {
     public var handshakeStall: Duration
     /// How long the local bus may take to acknowledge a publish or subscription.
     public var busOperationTimeout: Duration
+    /// How long frames with the peer's current key must keep failing authentication (at least
+    /// three of them) before the half concludes the keys disagree and starts a fresh handshake.
+    public var keyDisagreementWindow: Duration
     /// After a delivery to the local bus timed out, how long to wait for its echo (proof the
     /// bus took it after all) before publishing it again.
     public var busDeliveryPatience: Duration
@@ -55,7 +58,8 @@ public struct LinkHalfConfiguration: Sendable {
         busOperationTimeout: Duration = .seconds(20), maximumInFlight: Int = 8_192,
         acknowledgementInterval: Duration = .milliseconds(20),
         retransmitTimeout: Duration = .seconds(3), handshakeRetry: Duration = .seconds(1),
-        handshakeStall: Duration = .seconds(10), busDeliveryPatience: Duration = .seconds(60),
+        handshakeStall: Duration = .seconds(10), keyDisagreementWindow: Duration = .seconds(5),
+        busDeliveryPatience: Duration = .seconds(60),
         cursorInterval: Duration = .milliseconds(50),
         reconnect: MQTTReconnectPolicy = MQTTReconnectPolicy(initialDelay: .milliseconds(200), maximumDelay: .seconds(15)),
         comsatSessionExpiry: UInt32 = 7 * 24 * 3600, keepAlive: Int32 = 30
@@ -75,6 +79,7 @@ public struct LinkHalfConfiguration: Sendable {
         self.retransmitTimeout = retransmitTimeout
         self.handshakeRetry = handshakeRetry
         self.handshakeStall = handshakeStall
+        self.keyDisagreementWindow = keyDisagreementWindow
         self.busDeliveryPatience = busDeliveryPatience
         self.busOperationTimeout = busOperationTimeout
         self.cursorInterval = cursorInterval
