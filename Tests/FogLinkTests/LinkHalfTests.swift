@@ -94,10 +94,7 @@ import Testing
                 throw error
             }
             try await production
-            let report = try await rig.receivedReport(Self.readings)
-            #expect(report.missing.isEmpty, "lost readings: \(report.missing.prefix(20))")
-            #expect(report.firstDisorder == nil, "out of order: \(String(describing: report.firstDisorder))")
-            #expect(report.duplicates.isEmpty, "duplicates: \(report.duplicates.prefix(20))")
+            try await rig.expectReceivedExactlyOnceInOrder(Self.readings)
         }
     }
 
@@ -121,10 +118,7 @@ import Testing
             #expect(!stored.containsRun(Reading.marker), "ComSat persistence holds a plaintext reading")
             try rig.start(.b)
             try await production
-            let report = try await rig.receivedReport(Self.readings)
-            #expect(report.missing.isEmpty, "lost readings: \(report.missing.prefix(20))")
-            #expect(report.firstDisorder == nil, "out of order: \(String(describing: report.firstDisorder))")
-            #expect(report.duplicates.isEmpty, "duplicates: \(report.duplicates.prefix(20))")
+            try await rig.expectReceivedExactlyOnceInOrder(Self.readings)
         }
     }
 

@@ -26,7 +26,7 @@ enum PluginLog {
         // A literal with more than one scalar is stored NUL-terminated in the binary.
         guard event.hasPointerRepresentation else { return }
         let text = UnsafeRawPointer(event.utf8Start).assumingMemoryBound(to: CChar.self)
-        let alias = clientID.map { LogAlias.of(UnsafeBufferPointer(start: $0, count: strlen($0)).map { UInt8(bitPattern: $0) }) }
+        let alias = clientID.map { LogAlias.of(UnsafeRawBufferPointer(start: $0, count: strlen($0))) }
         CMosquittoBroker_logClientEvent(warning ? MOSQ_LOG_WARNING : MOSQ_LOG_NOTICE, text, alias ?? "-")
     }
 }
